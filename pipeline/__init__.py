@@ -1,0 +1,3 @@
+"""Mining Chinese customer reviews into service-quality action."""
+
+__version__ = "0.1.0"

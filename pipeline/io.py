@@ -1,0 +1,379 @@
+"""All file access: reading review dumps, writing outputs atomically, the stage cache.
+
+Nothing else in the package opens files for data (dictionaries are read through
+:mod:`pipeline.text`, which validates them line by line).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+ROW_COL = "_row"
+SHEET_COL = "_sheet"
+READ_ERROR_COL = "_read_error"
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def detect_format(path: Path, fmt: str = "auto") -> str:
+    """The dump format from ``fmt`` or, when ``auto``, from the file suffix."""
+    if fmt != "auto":
+        return fmt
+    found = SUFFIX_FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InputError(
+            f"cannot tell the format of {path.name!r} from its suffix {path.suffix!r}; "
+            f"known: {sorted(SUFFIX_FORMATS)}. Set input.format in the config."
+        )
+    return found
+
+
+def decode_bytes(raw: bytes, encoding: str = "auto") -> tuple[str, str]:
+    """Decode a text dump; ``auto`` tries UTF-8 (with or without BOM), then GB18030.
+
+    Bytes that are valid in neither are replaced by U+FFFD, so the rows holding them can be
+    rejected one by one instead of losing the whole file.
+
+    Returns:
+        (text, the encoding used; ``utf-8 (with invalid bytes)`` when replacements were made)
+    """
+    if encoding != "auto":
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"input is not valid {encoding} at byte {exc.start}: {exc.reason}. "
+                "Use input.encoding: auto, or the encoding the file was saved in."
+            ) from exc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+        label = "utf-8-sig"
+    else:
+        label = "utf-8"
+    try:
+        return raw.decode("utf-8"), label
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    logger.warning("input is neither valid UTF-8 nor GB18030; rows with invalid bytes will be rejected")
+    return raw.decode("utf-8", errors="replace"), "utf-8 (with invalid bytes)"
+
+
+def _sniff_delimiter(text: str, default: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        return default
+
+
+def _read_delimited(text: str, delimiter: str) -> pd.DataFrame:
+    """Parse CSV/TSV keeping every cell as a string and every record's line number."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError("input is empty: no header row") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise InputError("input has an empty header row")
+    width = len(header)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    errors: list[str | None] = []
+    line = reader.line_num
+    for rec in reader:
+        start = line + 1
+        line = reader.line_num
+        if not rec or (len(rec) == 1 and rec[0] == ""):
+            continue
+        err = None
+        if len(rec) != width:
+            err = f"has {len(rec)} fields, the header has {width}"
+            rec = (rec + [""] * width)[:width]
+        records.append(rec)
+        rows.append(start)
+        errors.append(err)
+    df = pd.DataFrame(records, columns=_dedupe(header), dtype="string")
+    df[ROW_COL] = rows
+    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
+    return df
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        n = n or "unnamed"
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}.{seen[n]}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
+
+
+def _stringify(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        out[str(col)] = s.map(_cell_to_str).astype("string")
+    return out
+
+
+def _cell_to_str(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return ""
+        return str(int(v)) if v.is_integer() else str(v)
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d") if v == v.normalize() else v.isoformat()
+    if v is pd.NaT or v is pd.NA:
+        return ""
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def _read_jsonl(text: str) -> pd.DataFrame:
+    records: list[dict] = []
+    rows: list[int] = []
+    errors: list[str | None] = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError(f"a JSON {type(obj).__name__}, not an object")
+            records.append(obj)
+            errors.append(None)
+        except ValueError as exc:
+            records.append({})
+            errors.append(f"malformed JSON line: {str(exc)[:120]}")
+        rows.append(no)
+    if not records:
+        raise InputError("input is empty: no JSON lines")
+    df = _stringify(pd.DataFrame.from_records(records))
+    df[ROW_COL] = rows
+    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
+    return df
+
+
+def _read_json(text: str) -> pd.DataFrame:
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"input is not valid JSON: {exc}. For one object per line use a .jsonl file.") from exc
+    if isinstance(obj, dict):
+        lists = [v for v in obj.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise InputError("a JSON object input must hold exactly one list of review objects")
+        obj = lists[0]
+    if not isinstance(obj, list):
+        raise InputError(f"JSON input must be a list of objects, got {type(obj).__name__}")
+    errors = [None if isinstance(o, dict) else f"JSON record is a {type(o).__name__}, not an object" for o in obj]
+    df = _stringify(pd.DataFrame.from_records([o if isinstance(o, dict) else {} for o in obj]))
+    df[ROW_COL] = list(range(1, len(obj) + 1))
+    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
+    return df
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        sheets = pd.read_excel(path, sheet_name=sheet if sheet is not None else None, dtype=object)
+    except (ValueError, KeyError) as exc:
+        raise InputError(f"cannot read sheet {sheet!r} of {path.name}: {exc}") from exc
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise InputError(f"cannot read {path.name} as xlsx: {exc}") from exc
+    if isinstance(sheets, pd.DataFrame):
+        sheets = {str(sheet): sheets}
+    frames = []
+    for name, frame in sheets.items():
+        frame = frame.dropna(how="all")
+        if frame.empty:
+            continue
+        f = _stringify(frame)
+        f[ROW_COL] = [int(i) + 2 for i in frame.index]
+        f[SHEET_COL] = str(name)
+        frames.append(f)
+    if not frames:
+        raise InputError(f"{path.name}: every sheet is empty")
+    if len(frames) > 1:
+        logger.info("xlsx: read %d sheets (%s)", len(frames), ", ".join(str(k) for k in sheets))
+    df = pd.concat(frames, ignore_index=True)
+    for col in df.columns:
+        if col not in (ROW_COL,):
+            df[col] = df[col].fillna("").astype("string")
+    df[READ_ERROR_COL] = pd.array([None] * len(df), dtype="string")
+    return df
+
+
+def read_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet: str | int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a review dump into a frame of strings (``reviews_raw``).
+
+    Every record keeps its position (``_row``: the line number in a text file, the record
+    number in JSON, the spreadsheet row) and, when it could not be parsed, the reason in
+    ``_read_error``: such rows are rejected by ``ingest`` rather than dropped here.
+
+    Returns:
+        (frame, facts about the read: format, encoding, sha256, bytes)
+
+    Raises:
+        InputError: missing, unreadable or empty file, or an unknown format.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"input file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"input is a folder, not a file: {p}")
+    kind = detect_format(p, fmt)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read input {p}: {exc.strerror}") from exc
+    if not raw.strip():
+        raise InputError(f"input file is empty: {p}")
+    facts: dict[str, Any] = {"path": str(p), "format": kind, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+    if kind in ("csv", "tsv", "json", "jsonl"):
+        text, used = decode_bytes(raw, encoding)
+        facts["encoding"] = used
+        if kind == "jsonl":
+            df = _read_jsonl(text)
+        elif kind == "json":
+            df = _read_json(text)
+        else:
+            default = "\t" if kind == "tsv" else ","
+            df = _read_delimited(text, _sniff_delimiter(text, default))
+    elif kind == "xlsx":
+        df = _read_xlsx(p, sheet)
+    elif kind == "parquet":
+        try:
+            df = _stringify(pd.read_parquet(p))
+        except Exception as exc:
+            raise InputError(f"cannot read {p.name} as parquet: {exc}") from exc
+        df[ROW_COL] = list(range(1, len(df) + 1))
+        df[READ_ERROR_COL] = pd.array([None] * len(df), dtype="string")
+    else:  # pragma: no cover - detect_format guards this
+        raise InputError(f"unsupported format {kind!r}")
+    if df.empty:
+        raise InputError(f"input has a header but no rows: {p}")
+    facts["rows"] = int(len(df))
+    return df.reset_index(drop=True), facts
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_csv(path: str | Path, df: pd.DataFrame, *, bom: bool = True) -> None:
+    """Write a CSV atomically; UTF-8 with BOM by default so Excel shows Chinese correctly."""
+    text = df.to_csv(index=False, lineterminator="\n")
+    write_bytes_atomic(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+
+
+def write_parquet(path: str | Path, df: pd.DataFrame) -> None:
+    """Write a parquet file atomically."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    write_bytes_atomic(path, buf.getvalue())
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write JSON atomically (UTF-8, indented, NaN refused)."""
+    write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False, default=str) + "\n")
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_csv_strings(path: str | Path) -> pd.DataFrame:
+    """Read a CSV the pipeline wrote (or a person edited) with every cell as a string."""
+    return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
+
+
+# --- stage cache ----------------------------------------------------------------------------
+
+
+def save_stage_cache(cache_dir: Path, stage: str, df: pd.DataFrame, meta: dict[str, Any]) -> None:
+    """Store a stage's output frame (pickle, exact types) and its metadata."""
+    write_bytes_atomic(cache_dir / f"{stage}.pkl", pickle.dumps(df, protocol=pickle.HIGHEST_PROTOCOL))
+    write_json(cache_dir / f"{stage}.json", meta)
+
+
+def load_stage_cache(cache_dir: Path, stage: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+    """The cached output of ``stage``, or None when there is none."""
+    p = cache_dir / f"{stage}.pkl"
+    if not p.is_file():
+        return None
+    with open(p, "rb") as f:
+        df = pickle.load(f)
+    meta_path = cache_dir / f"{stage}.json"
+    meta = read_json(meta_path) if meta_path.is_file() else {}
+    return df, meta

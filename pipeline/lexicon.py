@@ -1,0 +1,307 @@
+"""SERVQUAL lexicon packs: load, validate (errors by file and line) and merge.
+
+A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented example)::
+
+    negators: [不, 没有, ...]            # words that flip an opinion placed right after them
+    opinions:                           # evaluation words that name no aspect (好, 差, 一般);
+      positive: [...]                   # they count only next to a target term
+      negative: [...]
+      neutral: [...]
+    ignore: [好像, 不好意思, ...]        # phrases that must not be read as terms
+    dimensions:
+      empathy:                          # a configured dimension key
+        attitude:                       # a sub-aspect (free name)
+          targets: [服务员, 态度]        # name the aspect; need an opinion in the clause
+          positive: [热情, 周到]         # name the aspect and carry polarity on their own
+          negative: [冷漠, 爱理不理]
+          neutral: [...]
+          mentions: [...]               # name the aspect; polarity from the clause sentiment
+          bound_positive: [...]         # opinions for this sub-aspect's targets only
+          bound_negative: [...]         # (高 is bad for 价格, good for 性价比)
+          patterns:                     # regular expressions on the clause text
+            - '没人(理|管)'              # polarity from the clause sentiment
+            - {regex: '等了.{0,4}小时', polarity: -1}
+
+Packs are merged in the order given: a later pack may re-assign a term an earlier one defined
+(a user pack refining ``general.yaml``); within one pack a term may carry one meaning only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline.errors import DictionaryError
+
+logger = logging.getLogger(__name__)
+
+TOP_KEYS = ("version", "description", "negators", "opinions", "ignore", "dimensions")
+POLARITY_KEYS = {"positive": 1, "negative": -1, "neutral": 0}
+SUB_KEYS = ("description", "targets", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+@dataclass(frozen=True)
+class LexEntry:
+    """One literal term and what it means.
+
+    Attributes:
+        term: the literal text matched in a clause.
+        role: ``target`` | ``opinion`` | ``mention`` | ``generic`` | ``bound`` | ``ignore``.
+        dimension: dimension key (None for generic opinions and ignored phrases).
+        sub_aspect: sub-aspect name (None as for ``dimension``).
+        polarity: +1 / -1 / 0 for opinions, None for targets, mentions and ignored phrases.
+        source: ``file:line`` where the term was defined.
+    """
+
+    term: str
+    role: str
+    dimension: str | None
+    sub_aspect: str | None
+    polarity: int | None
+    source: str
+
+
+@dataclass(frozen=True)
+class PatternEntry:
+    """A regular expression naming a sub-aspect, with an optional fixed polarity."""
+
+    regex: re.Pattern[str]
+    dimension: str
+    sub_aspect: str
+    polarity: int | None
+    source: str
+
+
+@dataclass
+class Lexicon:
+    """Merged lexicon packs.
+
+    Attributes:
+        dimensions: the dimension keys the packs were validated against.
+        entries: free terms (targets, opinions, mentions, generic opinions, ignored phrases).
+        bound: opinions that only count for their own sub-aspect's targets, by term.
+        patterns: regular expressions, in pack order.
+        negators: words that flip an opinion placed right after them.
+        sources: the pack files, in merge order.
+    """
+
+    dimensions: tuple[str, ...]
+    entries: dict[str, LexEntry] = field(default_factory=dict)
+    bound: dict[str, list[LexEntry]] = field(default_factory=dict)
+    patterns: list[PatternEntry] = field(default_factory=list)
+    negators: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def terms(self) -> list[str]:
+        """Every literal term of two characters or more (for jieba's extra words), sorted."""
+        words = set(self.entries) | set(self.bound)
+        return sorted(w for w in words if len(w) > 1)
+
+    def sub_aspects(self) -> dict[str, list[str]]:
+        """Sub-aspect names per dimension, in first-seen order."""
+        out: dict[str, list[str]] = {d: [] for d in self.dimensions}
+        items = [(e.dimension, e.sub_aspect) for e in self.entries.values()]
+        items += [(e.dimension, e.sub_aspect) for es in self.bound.values() for e in es]
+        items += [(p.dimension, p.sub_aspect) for p in self.patterns]
+        for dim, sub in items:
+            if dim is not None and sub not in out[dim]:
+                out[dim].append(sub)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.entries) + sum(len(v) for v in self.bound.values()) + len(self.patterns)
+
+
+def load_lexicon(paths: list[Path], dimensions: list[str]) -> Lexicon:
+    """Load lexicon packs, validate each, and merge them in order.
+
+    Args:
+        paths: pack files (YAML), merged first to last.
+        dimensions: allowed dimension keys (SERVQUAL keys plus extra categories).
+
+    Returns:
+        The merged :class:`Lexicon`.
+
+    Raises:
+        DictionaryError: a pack is missing, not YAML, or has a bad entry (file, line and key
+            path in the message).
+    """
+    lex = Lexicon(dimensions=tuple(dimensions), sources=tuple(str(p) for p in paths))
+    negators: list[str] = []
+    for path in paths:
+        pack = _Pack(Path(path), tuple(dimensions))
+        pack.parse()
+        for term, entry in pack.entries.items():
+            old = lex.entries.get(term)
+            if old is not None and (old.dimension, old.sub_aspect, old.role, old.polarity) != (entry.dimension, entry.sub_aspect, entry.role, entry.polarity):
+                logger.debug("lexicon term %r from %s overrides %s", term, entry.source, old.source)
+            lex.entries[term] = entry
+        for term, entries in pack.bound.items():
+            lex.bound.setdefault(term, []).extend(entries)
+        lex.patterns.extend(pack.patterns)
+        negators.extend(n for n in pack.negators if n not in negators)
+    lex.negators = tuple(negators)
+    logger.info("lexicon loaded: %d terms, %d patterns from %d pack(s)", len(lex.entries) + len(lex.bound), len(lex.patterns), len(paths))
+    return lex
+
+
+class _Pack:
+    """Parser for one pack file, walking yaml nodes so every error has a line number."""
+
+    def __init__(self, path: Path, dimensions: tuple[str, ...]) -> None:
+        self.path = path
+        self.dimensions = dimensions
+        self.entries: dict[str, LexEntry] = {}
+        self.bound: dict[str, list[LexEntry]] = {}
+        self.patterns: list[PatternEntry] = []
+        self.negators: list[str] = []
+        self._key_nodes: dict[int, yaml.Node] = {}
+
+    def error(self, node: yaml.Node | None, keypath: list[str], message: str) -> DictionaryError:
+        line = f" line {node.start_mark.line + 1}" if node is not None else ""
+        where = f" [{' -> '.join(keypath)}]" if keypath else ""
+        return DictionaryError(f"lexicon {self.path}{line}{where}: {message}")
+
+    def parse(self) -> None:
+        if not self.path.is_file():
+            raise DictionaryError(f"lexicon file not found: {self.path}. Check dimensions.lexicons in the config (relative paths are relative to the config file).")
+        try:
+            text = self.path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DictionaryError(f"lexicon {self.path}: not valid UTF-8 ({exc.reason}); save the file as UTF-8.") from exc
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" line {mark.line + 1}" if mark is not None else ""
+            raise DictionaryError(f"lexicon {self.path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        if root is None:
+            logger.warning("lexicon %s is empty", self.path)
+            return
+        top = self._mapping(root, [], TOP_KEYS)
+        if "negators" in top:
+            self.negators = [s for s, _ in self._strings(top["negators"], ["negators"])]
+        if "ignore" in top:
+            for term, node in self._strings(top["ignore"], ["ignore"]):
+                self._add(LexEntry(term, "ignore", None, None, None, self._src(node)), node, ["ignore"])
+        if "opinions" in top:
+            ops = self._mapping(top["opinions"], ["opinions"], tuple(POLARITY_KEYS))
+            for key, pol in POLARITY_KEYS.items():
+                for term, node in self._strings(ops.get(key), ["opinions", key]):
+                    self._add(LexEntry(term, "generic", None, None, pol, self._src(node)), node, ["opinions", key])
+        if "dimensions" in top:
+            dims = self._mapping(top["dimensions"], ["dimensions"], None)
+            for dim, dim_node in dims.items():
+                if dim not in self.dimensions:
+                    raise self.error(self._key_nodes[id(dim_node)], ["dimensions", dim], f"unknown dimension key {dim!r}; configured dimensions are {list(self.dimensions)}. Add it to the config's dimensions or fix the spelling.")
+                subs = self._mapping(dim_node, ["dimensions", dim], None)
+                for sub, sub_node in subs.items():
+                    self._sub_aspect(dim, sub, sub_node)
+
+    def _sub_aspect(self, dim: str, sub: str, node: yaml.Node) -> None:
+        path = ["dimensions", dim, sub]
+        spec = self._mapping(node, path, SUB_KEYS)
+        for key in ("targets", "mentions"):
+            for term, tnode in self._strings(spec.get(key), path + [key]):
+                self._add(LexEntry(term, key[:-1], dim, sub, None, self._src(tnode)), tnode, path + [key])
+        for key, pol in POLARITY_KEYS.items():
+            for term, tnode in self._strings(spec.get(key), path + [key]):
+                self._add(LexEntry(term, "opinion", dim, sub, pol, self._src(tnode)), tnode, path + [key])
+            for term, tnode in self._strings(spec.get(f"bound_{key}"), path + [f"bound_{key}"]):
+                mine = self.bound.setdefault(term, [])
+                if any(e.dimension == dim and e.sub_aspect == sub and e.polarity != pol for e in mine):
+                    raise self.error(tnode, path + [f"bound_{key}"], f"term {term!r} is listed with two polarities for the same sub-aspect")
+                mine.append(LexEntry(term, "bound", dim, sub, pol, self._src(tnode)))
+        if "patterns" in spec:
+            self._patterns(dim, sub, spec["patterns"], path + ["patterns"])
+
+    def _patterns(self, dim: str, sub: str, node: yaml.Node, path: list[str]) -> None:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error(node, path, f"expected a list of patterns, got {_kind(node)}")
+        for i, item in enumerate(node.value):
+            ipath = path[:-1] + [f"patterns[{i}]"]
+            polarity = None
+            if isinstance(item, yaml.MappingNode):
+                spec = self._mapping(item, ipath, ("regex", "polarity"))
+                if "regex" not in spec:
+                    raise self.error(item, ipath, "a pattern mapping needs a 'regex' key")
+                regex_node = spec["regex"]
+                if "polarity" in spec:
+                    polarity = self._polarity(spec["polarity"], ipath + ["polarity"])
+            else:
+                regex_node = item
+            regex = self._string(regex_node, ipath)
+            try:
+                compiled = re.compile(regex)
+            except re.error as exc:
+                raise self.error(regex_node, ipath, f"bad regular expression {regex!r}: {exc}") from exc
+            if compiled.search("") is not None:
+                raise self.error(regex_node, ipath, f"regular expression {regex!r} matches the empty string; it would match every clause")
+            self.patterns.append(PatternEntry(compiled, dim, sub, polarity, self._src(regex_node)))
+
+    def _polarity(self, node: yaml.Node, path: list[str]) -> int:
+        if isinstance(node, yaml.ScalarNode) and node.value in {"1", "+1", "-1", "0"} and node.tag != _STR_TAG:
+            return int(node.value)
+        if isinstance(node, yaml.ScalarNode) and node.value in {"positive", "negative", "neutral"}:
+            return POLARITY_KEYS[node.value]
+        raise self.error(node, path, f"polarity must be 1, -1, 0 (or positive / negative / neutral), got {getattr(node, 'value', _kind(node))!r}")
+
+    def _add(self, entry: LexEntry, node: yaml.Node, path: list[str]) -> None:
+        old = self.entries.get(entry.term)
+        if old is not None:
+            same = (old.role, old.dimension, old.sub_aspect, old.polarity) == (entry.role, entry.dimension, entry.sub_aspect, entry.polarity)
+            if not same:
+                was = "/".join(str(x) for x in (old.dimension, old.sub_aspect, old.role) if x is not None)
+                now = "/".join(str(x) for x in (entry.dimension, entry.sub_aspect, entry.role) if x is not None)
+                raise self.error(node, path, f"term {entry.term!r} is already listed at {old.source} as {was} (polarity {old.polarity}); here as {now} (polarity {entry.polarity}). Keep one.")
+            return
+        self.entries[entry.term] = entry
+
+    def _src(self, node: yaml.Node) -> str:
+        return f"{self.path.name}:{node.start_mark.line + 1}"
+
+    def _mapping(self, node: yaml.Node, path: list[str], allowed: tuple[str, ...] | None) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(node, path, f"expected a mapping, got {_kind(node)}")
+        out: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = self._string(key_node, path)
+            if allowed is not None and key not in allowed:
+                raise self.error(key_node, path + [key], f"unknown key {key!r}; allowed keys are {list(allowed)}")
+            if key in out:
+                raise self.error(key_node, path + [key], f"key {key!r} appears twice in the same mapping")
+            out[key] = value_node
+            self._key_nodes[id(value_node)] = key_node
+        return out
+
+    def _strings(self, node: yaml.Node | None, path: list[str]) -> list[tuple[str, yaml.Node]]:
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error(node, path, f"expected a list of terms, got {_kind(node)}")
+        out = []
+        for i, item in enumerate(node.value):
+            term = self._string(item, path[:-1] + [f"{path[-1]}[{i}]"] if path else [f"[{i}]"])
+            if not term.strip():
+                raise self.error(item, path, "empty term")
+            out.append((term.strip(), item))
+        return out
+
+    def _string(self, node: yaml.Node, path: list[str]) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG:
+            shown = node.value if isinstance(node, yaml.ScalarNode) else _kind(node)
+            raise self.error(node, path, f"expected a string, got {shown!r} ({_kind(node)}); quote it if it is meant as text")
+        return node.value
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return node.tag.rsplit(":", 1)[-1]

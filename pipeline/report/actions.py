@@ -1,0 +1,156 @@
+"""The action list handed to departments: one row per review that needs someone to act."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import pandas as pd
+
+from pipeline.report._common import ACTIONABLE_TYPES, column, numeric, priority_rank
+
+logger = logging.getLogger(__name__)
+
+#: Columns of :func:`build_actions_table`, in order.
+ACTION_COLUMNS: tuple[str, ...] = (
+    "action_id",
+    "review_id",
+    "store",
+    "date",
+    "owner",
+    "dimensions",
+    "sub_aspect",
+    "priority",
+    "evidence",
+    "action",
+    "due_date",
+    "status",
+    "closed_at",
+    "note",
+)
+#: Longest evidence quote taken from the review text when it has no clause mentions.
+EVIDENCE_FALLBACK_CHARS = 120
+
+
+def make_action_id(review_id: str, owner: str) -> str:
+    """Stable id of the action for a review and its owner: ``'A-'`` + 10 hex digits.
+
+    Args:
+        review_id: The review's id.
+        owner: The department that owns the action.
+
+    Returns:
+        The same id on every run for the same pair, so follow-up sheets can be merged.
+    """
+    digest = hashlib.sha1(f"{review_id}\x1f{owner}".encode()).hexdigest()
+    return f"A-{digest[:10]}"
+
+
+def select_actionable(feedback: pd.DataFrame) -> pd.Series:
+    """Mask of reviews that become actions.
+
+    A review needs action when its type is complaint, mixed, suggestion or question, it has
+    an owner, and it is not a duplicate of an earlier review (one task per complaint).
+
+    Args:
+        feedback: Classified feedback.
+
+    Returns:
+        A boolean mask aligned with ``feedback``.
+    """
+    kinds = column(feedback, "feedback_type")
+    owners = column(feedback, "owner")
+    duplicate = column(feedback, "duplicate_of") != ""
+    return kinds.isin(ACTIONABLE_TYPES) & (owners != "") & ~duplicate
+
+
+def _evidence(mentions: pd.DataFrame, review_ids: set[str]) -> pd.DataFrame:
+    """Per review: its most negative clause, that clause's sub-aspect, its negative dims."""
+    cols = ["review_id", "evidence", "sub_aspect", "neg_dimensions"]
+    if mentions.empty or "review_id" not in mentions.columns:
+        return pd.DataFrame(columns=cols)
+    frame = pd.DataFrame(
+        {
+            "review_id": column(mentions, "review_id"),
+            "clause": column(mentions, "clause"),
+            "dimension": column(mentions, "dimension"),
+            "sub_aspect": column(mentions, "sub_aspect"),
+            "polarity": column(mentions, "polarity"),
+            "score": numeric(mentions, "score"),
+            "clause_index": numeric(mentions, "clause_index"),
+        }
+    )
+    frame = frame[frame["review_id"].isin(review_ids)]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    # Negative clauses first, then the lowest score, then reading order.
+    frame["pol_rank"] = frame["polarity"].map({"negative": 0, "neutral": 1}).fillna(2)
+    ordered = frame.sort_values(
+        ["review_id", "pol_rank", "score", "clause_index"], na_position="last", kind="stable"
+    )
+    first = ordered.drop_duplicates("review_id", keep="first")
+    negative = frame[frame["polarity"] == "negative"]
+    neg_dims = negative.groupby("review_id", sort=True)["dimension"].agg(
+        lambda s: ";".join(dict.fromkeys(d for d in s if d))
+    )
+    return pd.DataFrame(
+        {
+            "review_id": first["review_id"].to_numpy(),
+            "evidence": first["clause"].to_numpy(),
+            "sub_aspect": first["sub_aspect"].to_numpy(),
+            "neg_dimensions": first["review_id"].map(neg_dims).fillna("").to_numpy(),
+        }
+    )
+
+
+def build_actions_table(feedback: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+    """One row per review that needs action, most urgent first.
+
+    Args:
+        feedback: Classified feedback (``feedback_type``, ``owner``, ``priority``, ``action``,
+            ``due_date``, ``dimensions``, ``duplicate_of`` ...).
+        mentions: Aspect mentions; the most negative clause of a review is its evidence.
+
+    Returns:
+        A frame with :data:`ACTION_COLUMNS`: ``status`` is ``'open'``, ``closed_at`` and
+        ``note`` are empty for staff to fill in. Sorted by priority (critical first), then
+        due date (empty last), then action id.
+    """
+    mask = select_actionable(feedback)
+    chosen = feedback[mask]
+    ids = column(chosen, "review_id")
+    owners = column(chosen, "owner")
+    table = pd.DataFrame(
+        {
+            "action_id": [make_action_id(r, o) for r, o in zip(ids, owners)],
+            "review_id": ids,
+            "store": column(chosen, "store"),
+            "date": column(chosen, "date"),
+            "owner": owners,
+            "review_dimensions": column(chosen, "dimensions"),
+            "priority": column(chosen, "priority"),
+            "text": column(chosen, "text"),
+            "action": column(chosen, "action"),
+            "due_date": column(chosen, "due_date"),
+        }
+    )
+    evidence = _evidence(mentions, set(ids))
+    table = table.merge(evidence, on="review_id", how="left")
+    for name in ("evidence", "sub_aspect", "neg_dimensions"):
+        table[name] = table[name].astype(object).where(table[name].notna(), "").astype(str)
+    no_clause = table["evidence"] == ""
+    table.loc[no_clause, "evidence"] = table.loc[no_clause, "text"].str.slice(
+        0, EVIDENCE_FALLBACK_CHARS
+    )
+    table["dimensions"] = table["neg_dimensions"].where(
+        table["neg_dimensions"] != "", table["review_dimensions"]
+    )
+    table["status"] = "open"
+    table["closed_at"] = ""
+    table["note"] = ""
+    table["_rank"] = priority_rank(table["priority"])
+    table["_due"] = table["due_date"].where(table["due_date"] != "", "9999-99-99")
+    table = table.sort_values(["_rank", "_due", "action_id"], kind="stable")
+    table = table.loc[:, list(ACTION_COLUMNS)].reset_index(drop=True)
+    logger.debug("actions table: %d of %d reviews need action", len(table), len(feedback))
+    return table.astype(str)

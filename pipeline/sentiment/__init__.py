@@ -1,0 +1,28 @@
+"""Review sentiment: a calibrated default model, snownlp's Bayes, clause scoring, prior and domain adaptation."""
+
+from pipeline.sentiment.adapt import RatingAdaptedModel, adapt_on_ratings, ratings_to_labels
+from pipeline.sentiment.clauses import clause_weights, score_reviews
+from pipeline.sentiment.default import BACKENDS, load_default_model, read_corpus, settings_key
+from pipeline.sentiment.evaluation import evaluate, format_report, label_scores
+from pipeline.sentiment.model import SentimentModel
+from pipeline.sentiment.prior import estimate_prior, reweight_to_prior
+from pipeline.sentiment.snownlp_bayes import SnowNLPBayes
+
+__all__ = [
+    "BACKENDS",
+    "RatingAdaptedModel",
+    "SentimentModel",
+    "SnowNLPBayes",
+    "adapt_on_ratings",
+    "clause_weights",
+    "estimate_prior",
+    "evaluate",
+    "format_report",
+    "label_scores",
+    "load_default_model",
+    "ratings_to_labels",
+    "read_corpus",
+    "reweight_to_prior",
+    "score_reviews",
+    "settings_key",
+]

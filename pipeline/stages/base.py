@@ -1,0 +1,44 @@
+"""What every stage shares: the resources the runner hands in, and the reject column.
+
+A stage is ``run(df, params, res) -> DataFrame``: ``params`` is its own config section and
+``res`` holds what the runner loaded for it (segmenter, lexicon, models, run date). Stages do
+no file I/O. A stage rejects a row by filling :data:`REJECT_COL` with a reason; the runner
+moves such rows to ``rejects.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+REJECT_COL = "reject_reason"
+
+
+@dataclass
+class Resources:
+    """Loaded once by the runner and passed to every stage.
+
+    Attributes:
+        config: the validated :class:`pipeline.config.Config`.
+        run_date: the date due dates count from when a review has none.
+        segmenter: the jieba segmenter (built by the runner with the config's dictionaries).
+        matcher: the aspect matcher built from the lexicon packs.
+        sentiment_model: the fitted sentiment model (trained or loaded by the runner).
+        topic_model: a saved topic model to reuse, or None; the topics stage sets it after fitting.
+        facts: figures stages report for the manifest (e.g. the estimated positive prior).
+        artifacts: tables and documents the report stage built for the runner to write.
+    """
+
+    config: Any
+    run_date: dt.date = field(default_factory=dt.date.today)
+    segmenter: Any = None
+    matcher: Any = None
+    sentiment_model: Any = None
+    topic_model: Any = None
+    topic_model_fitted: bool = False
+    facts: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, Any] = field(default_factory=dict)

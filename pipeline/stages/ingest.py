@@ -1,0 +1,158 @@
+"""ingest: map the dump's columns onto the review schema and reject rows that cannot be used.
+
+Input is ``reviews_raw`` (every cell a string, with ``_row`` and ``_read_error`` from the
+reader). Output is ``reviews_ingested``: ``review_id, text, date, rating, source, store,
+source_row`` plus ``ingest_notes`` for values that were dropped (an unparseable date...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+import pandas as pd
+
+from pipeline.config import ColumnMap, IngestParams
+from pipeline.errors import InputError
+from pipeline.io import READ_ERROR_COL, ROW_COL, SHEET_COL
+from pipeline.stages.base import REJECT_COL, Resources
+
+logger = logging.getLogger(__name__)
+
+REQUIRES = (ROW_COL,)
+PRODUCES = ("review_id", "text", "date", "rating", "source", "store", "source_row", "ingest_notes", REJECT_COL)
+OPTIONAL_FIELDS = ("date", "rating", "source", "store")
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+_STAR_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:星|分|stars?)?\s*$", re.IGNORECASE)
+
+
+def content_id(text: str) -> str:
+    """A stable id for a review that arrived without one: a hash of its text."""
+    return "h" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:15]
+
+
+def check_columns(columns: list[str], mapping: ColumnMap) -> None:
+    """Raise when a mapped column is absent, listing the columns that were found.
+
+    Raises:
+        InputError: the text column, or any other column the config names, is missing.
+    """
+    found = [c for c in columns if not c.startswith("_")]
+    wanted = {"text": mapping.text, **{f: getattr(mapping, f) for f in ("id", *OPTIONAL_FIELDS)}}
+    missing = [f"{field} column {col!r}" for field, col in wanted.items() if col and col not in found]
+    if missing:
+        hint = ""
+        if len(found) == 1 and any(d in found[0] for d in ";\t|,"):
+            hint = " The header is a single column holding a delimiter: is the delimiter right?"
+        raise InputError(
+            f"input lacks the {', '.join(missing)}; found columns: {found}. "
+            f"Set --text-column/--id-column (or input.columns in the config).{hint}"
+        )
+
+
+def parse_date(value: str) -> str | None:
+    """``YYYY-MM-DD`` for a recognisable date, else None."""
+    v = value.strip()
+    if not v:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return pd.Timestamp.strptime(v, fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    try:
+        ts = pd.Timestamp(v)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if pd.isna(ts) else ts.strftime("%Y-%m-%d")
+
+
+def parse_rating(value: str, low: float, high: float) -> float | None:
+    """A numeric rating within [low, high] (``4``, ``4.5``, ``5星``), else None."""
+    m = _STAR_RE.match(value or "")
+    if not m:
+        return None
+    r = float(m.group(1))
+    return r if low <= r <= high else None
+
+
+def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
+    """Map columns, give every row an id, reject unusable rows with a reason.
+
+    Rejects: unparseable records, empty or whitespace-only text, text over
+    ``max_text_chars``, a repeated (id, text) row, an id reused with a different text.
+
+    Raises:
+        InputError: a mapped column is missing from the input.
+    """
+    mapping = res.config.input.columns
+    check_columns(list(df.columns), mapping)
+    n = len(df)
+    text = df[mapping.text].fillna("").astype("string")
+    stripped = text.str.strip()
+    reasons = pd.Series(pd.array([None] * n, dtype="string"), index=df.index)
+    if READ_ERROR_COL in df.columns:
+        reasons = reasons.mask(df[READ_ERROR_COL].notna(), "unreadable record: " + df[READ_ERROR_COL].fillna(""))
+    reasons = reasons.mask(reasons.isna() & (stripped == ""), "empty text")
+    too_long = stripped.str.len() > params.max_text_chars
+    reasons = reasons.mask(reasons.isna() & too_long, f"text longer than {params.max_text_chars} characters (ingest.max_text_chars)")
+
+    if mapping.id:
+        ids = df[mapping.id].fillna("").astype("string").str.strip()
+    else:
+        ids = pd.Series(pd.array([""] * n, dtype="string"), index=df.index)
+    generated = ids == ""
+    ids = ids.where(~generated, stripped.map(content_id).astype("string"))
+
+    out = pd.DataFrame(index=df.index)
+    out["review_id"] = ids
+    out["text"] = text
+    notes: list[list[str]] = [[] for _ in range(n)]
+    for i in generated.to_numpy().nonzero()[0]:
+        notes[i].append("no id in input: content hash used")
+    for field_name in OPTIONAL_FIELDS:
+        col = getattr(mapping, field_name)
+        values = df[col].fillna("").astype("string") if col else pd.Series([""] * n, index=df.index, dtype="string")
+        if field_name == "date" and col:
+            parsed = [parse_date(v) for v in values.tolist()]
+            for i, (raw, p) in enumerate(zip(values.tolist(), parsed)):
+                if raw.strip() and p is None:
+                    notes[i].append(f"date {raw!r} not understood")
+            values = pd.Series(pd.array([p or "" for p in parsed], dtype="string"), index=df.index)
+        elif field_name == "rating" and col:
+            parsed_r = [parse_rating(v, params.rating_min, params.rating_max) for v in values.tolist()]
+            for i, (raw, p) in enumerate(zip(values.tolist(), parsed_r)):
+                if raw.strip() and p is None:
+                    notes[i].append(f"rating {raw!r} not a number in [{params.rating_min:g}, {params.rating_max:g}]")
+            values = pd.Series(pd.array([("" if p is None else f"{p:g}") for p in parsed_r], dtype="string"), index=df.index)
+        out[field_name] = values.str.strip()
+    rows = df[ROW_COL].astype(int).astype(str)
+    if SHEET_COL in df.columns:
+        rows = df[SHEET_COL].astype(str) + "!" + rows
+    out["source_row"] = rows.astype("string")
+    out["ingest_notes"] = pd.array(["; ".join(x) for x in notes], dtype="string")
+
+    reasons = _reject_repeated_ids(out["review_id"], stripped, reasons)
+    out[REJECT_COL] = reasons
+    logger.debug("ingest: %d rows, %d rejected, %d ids generated", n, int(reasons.notna().sum()), int(generated.sum()))
+    return out
+
+
+def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series) -> pd.Series:
+    """Keep the first row of each id; later rows are rejected, saying why."""
+    reasons = reasons.copy()
+    first: dict[str, tuple[str, str]] = {}
+    for idx, rid, t, r in zip(ids.index, ids.tolist(), text.tolist(), reasons.tolist()):
+        if r is not None and r is not pd.NA:
+            continue
+        if rid in first:
+            first_idx, first_text = first[rid]
+            if first_text == t:
+                reasons.loc[idx] = f"duplicate row: same id and text as row {first_idx}"
+            else:
+                reasons.loc[idx] = f"duplicate id {rid!r} with a different text (first seen at row {first_idx})"
+        else:
+            first[rid] = (str(idx), t)
+    return reasons

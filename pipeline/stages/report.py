@@ -1,0 +1,82 @@
+"""report: the tables and documents the runner writes (no file I/O here).
+
+Builds the contract frame ``feedback_classified``, the evidence table ``aspect_mentions``,
+the actions table, ``summary.json`` content, ``report.html`` and ``actions.xlsx`` bytes, and
+leaves them in ``res.artifacts``. The frame itself passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from pipeline.config import Config, ReportParams
+from pipeline.stages.base import Resources
+
+logger = logging.getLogger(__name__)
+
+REQUIRES = ("review_id", "text", "sentiment_score", "sentiment_label", "topic_id", "topic_keywords", "dimensions", "mentions",
+            "feedback_type", "priority", "owner", "action", "due_date")
+PRODUCES: tuple[str, ...] = ()
+
+BASE_COLUMNS = ["review_id", "text", "date", "rating", "source", "store"]
+TAIL_COLUMNS = ["sentiment_score", "sentiment_label", "topic_id", "topic_keywords", "dimensions"]
+FEEDBACK_COLUMNS = ["feedback_type", "priority", "owner", "action", "due_date", "escalation", "duplicate_of", "source_row", "ingest_notes"]
+MENTION_COLUMNS = ["review_id", "clause_index", "clause", "dimension", "sub_aspect", "polarity", "score", "terms", "source"]
+
+
+def feedback_table(df: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The public ``classified_feedback`` columns, in contract order."""
+    dims = [f"dim_{k}" for k in config.dimensions.dimensions]
+    cols = [c for c in BASE_COLUMNS if c in df.columns] + TAIL_COLUMNS + dims + [c for c in FEEDBACK_COLUMNS if c in df.columns]
+    out = df[cols].copy()
+    out["sentiment_score"] = out["sentiment_score"].astype(float).round(4)
+    return out.reset_index(drop=True)
+
+
+def mentions_table(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (review, clause, dimension): the evidence behind ``dim_*``."""
+    rows = [{"review_id": rid, **m} for rid, ms in zip(df["review_id"].tolist(), df["mentions"].tolist()) for m in ms]
+    out = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+    for c in ("review_id", "clause", "dimension", "sub_aspect", "polarity", "terms", "source"):
+        out[c] = out[c].astype("string")
+    out["clause_index"] = out["clause_index"].astype("int64")
+    out["score"] = out["score"].astype(float)
+    return out
+
+
+def dimension_specs(config: Config) -> list[dict]:
+    """The configured dimensions as plain dicts for the report layer."""
+    return [
+        {"key": k, "label": s.label, "weight": s.weight, "servqual": s.servqual, "target_negative_share": s.target_negative_share}
+        for k, s in config.dimensions.dimensions.items()
+    ]
+
+
+def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
+    """Build every output table and document into ``res.artifacts``."""
+    from pipeline import report as rp
+
+    config: Config = res.config
+    feedback = feedback_table(df, config)
+    mentions = mentions_table(df)
+    dims = dimension_specs(config)
+    run_info = dict(res.facts.get("run_info", {}))
+    run_info.setdefault("run_date", res.run_date.isoformat())
+    run_info.setdefault("title", params.title)
+    summary = rp.compute_summary(feedback, mentions, dims, run_info=run_info)
+    actions = rp.build_actions_table(feedback, mentions)
+    res.artifacts = {
+        "feedback": feedback,
+        "mentions": mentions,
+        "actions": actions,
+        "summary": summary,
+        "html": rp.render_html(summary, feedback, mentions),
+        "xlsx": rp.render_actions_xlsx(actions, summary),
+    }
+    if res.topic_model is not None and getattr(res.topic_model, "num_topics_", 0):
+        from pipeline.topicmodel import summarize_topics
+
+        res.artifacts["topics"] = summarize_topics(feedback, res.topic_model, n_examples=params.examples_per_issue)
+    return df

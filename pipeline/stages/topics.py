@@ -1,0 +1,61 @@
+"""topics: topic id and keywords per review from a saved topic model, or one fitted now.
+
+The runner passes a saved model in ``res.topic_model`` when its parameters match the config
+(and ``retrain`` is off); otherwise the model is fitted here on the content tokens with a
+fixed seed and handed back to the runner to save, so topic ids stay stable run to run.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from pipeline.config import TopicBackend, TopicsParams
+from pipeline.stages.base import Resources
+
+logger = logging.getLogger(__name__)
+
+REQUIRES = ("tokens",)
+PRODUCES = ("topic_id", "topic_keywords", "topic_prob")
+
+
+def build_model(params: TopicsParams):
+    """An unfitted topic model for these parameters."""
+    from pipeline.topicmodel import TopicModel
+
+    return TopicModel(
+        backend=params.backend.value,
+        num_topics=params.num_topics,
+        min_topics=params.min_topics,
+        max_topics=params.max_topics,
+        seed=params.seed,
+        passes=params.passes,
+        top_n=params.top_n,
+        no_below=params.no_below,
+        no_above=params.no_above,
+        max_docs=params.max_docs,
+    )
+
+
+def run(df: pd.DataFrame, params: TopicsParams, res: Resources) -> pd.DataFrame:
+    """Assign each review its most probable topic (-1 when none applies)."""
+    out = df.copy()
+    if params.backend is TopicBackend.none or len(df) == 0:
+        out["topic_id"] = pd.Series([-1] * len(df), index=df.index, dtype="int64")
+        out["topic_keywords"] = pd.array([""] * len(df), dtype="string")
+        out["topic_prob"] = 0.0
+        return out
+    docs = df["tokens"].tolist()
+    model = res.topic_model
+    if model is None:
+        model = build_model(params).fit(docs)
+        res.topic_model = model
+        res.topic_model_fitted = True
+    ids, probs = model.transform(docs)
+    keywords = {k: " ".join(v) for k, v in model.keywords_.items()}
+    out["topic_id"] = pd.Series(ids, index=df.index).astype("int64")
+    out["topic_keywords"] = pd.array([keywords.get(int(i), "") for i in ids], dtype="string")
+    out["topic_prob"] = pd.Series(probs, index=df.index).astype(float)
+    res.facts["topics"] = int(model.num_topics_)
+    return out

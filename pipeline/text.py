@@ -1,0 +1,296 @@
+"""Chinese text handling, in one place: normalisation, PII masking, clause splitting, jieba.
+
+jieba is loaded once per (user dictionaries, stopwords) combination and reused; every other
+module gets tokens through :func:`get_segmenter`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import DictionaryError
+
+logger = logging.getLogger(__name__)
+
+# --- normalisation --------------------------------------------------------------------------
+
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？；、]+", re.IGNORECASE)
+HTML_TAG_RE = re.compile(r"<[^<>\n]{1,200}>")
+WHITESPACE_RE = re.compile(r"\s+")
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_RE = re.compile(r"[A-Za-z]")
+# Pictographs, dingbats, variation selectors, zero-width joiners and skin-tone modifiers.
+EMOJI_RE = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff"
+    "\u200d\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\u2b50\u2b06\u2194-\u21aa\u2300-\u23ff]+"
+)
+# Runs of the same punctuation ("！！！！", "。。。。") collapse to one.
+REPEAT_PUNCT_RE = re.compile(r"([!?.,~。！？，、…~])\1+")
+
+_FULLWIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH_TABLE[0x3000] = 0x20
+# Chinese punctuation that carries clause structure is kept full-width on purpose.
+for _keep in "，。！？；：（）":
+    _FULLWIDTH_TABLE.pop(ord(_keep), None)
+
+
+def to_halfwidth(text: str) -> str:
+    """Fold full-width Latin letters, digits and symbols (ＷＩＦＩ３０) to ASCII (WIFI30)."""
+    return text.translate(_FULLWIDTH_TABLE)
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional characters (HK/TW/Macau reviews) to simplified ones."""
+    return _t2s_converter().convert(text)
+
+
+def strip_noise(text: str, *, urls: bool = True, html: bool = True, emoji: bool = True) -> str:
+    """Remove urls, html tags and emoji, collapse repeated punctuation and whitespace."""
+    if html:
+        text = HTML_TAG_RE.sub(" ", text)
+    if urls:
+        text = URL_RE.sub(" ", text)
+    if emoji:
+        text = EMOJI_RE.sub(" ", text)
+    text = REPEAT_PUNCT_RE.sub(r"\1", text)
+    return WHITESPACE_RE.sub(" ", text).strip()
+
+
+def count_cjk(text: str) -> int:
+    """Number of CJK ideographs in ``text``."""
+    return len(CJK_RE.findall(text))
+
+
+# --- personal data --------------------------------------------------------------------------
+
+PII_PATTERNS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+    # 18-digit resident ID (last may be X) before phone numbers so it is not half-masked.
+    "id_card": re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"),
+    "phone": re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"),
+    "landline": re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"),
+    "bank_card": re.compile(r"(?<!\d)(?:62|4\d|5[1-5])\d{14,17}(?!\d)"),
+    "qq_wechat": re.compile(r"(?:QQ|qq|微信|vx|VX|wx)[:： ]?[A-Za-z0-9_-]{5,20}"),
+}
+PII_MASKS = {
+    "email": "[邮箱]",
+    "id_card": "[身份证]",
+    "phone": "[电话]",
+    "landline": "[电话]",
+    "bank_card": "[卡号]",
+    "qq_wechat": "[账号]",
+}
+
+
+def mask_pii(text: str, kinds: list[str] | None = None) -> str:
+    """Replace phone numbers, e-mails, ID-card and card numbers with placeholders.
+
+    Args:
+        text: the text to mask.
+        kinds: which kinds of personal data to mask (keys of ``PII_PATTERNS``); all when None.
+
+    Returns:
+        The masked text; unchanged when nothing matched.
+    """
+    for kind, pattern in PII_PATTERNS.items():
+        if kinds is None or kind in kinds:
+            text = pattern.sub(PII_MASKS[kind], text)
+    return text
+
+
+# --- clauses --------------------------------------------------------------------------------
+
+CLAUSE_PUNCT = "，。！？；,.!?;\n…~～、"
+_CLAUSE_PUNCT_RE = re.compile(f"[{re.escape(CLAUSE_PUNCT)}]+|\\s{{2,}}")
+DEFAULT_CONTRAST_WORDS = ("但是", "不过", "可是", "然而", "就是", "只是", "只不过", "可惜", "但")
+
+
+def split_clauses(text: str, contrast_words: tuple[str, ...] | list[str] = DEFAULT_CONTRAST_WORDS) -> list[str]:
+    """Split a review into clauses on punctuation and before contrast words.
+
+    ``房间不错但是服务太差`` gives ``["房间不错", "但是服务太差"]``: the contrast word stays at
+    the head of the clause it introduces, so later stages can weigh that clause up.
+    A single-character word such as ``但`` splits only where it cannot be part of a word
+    (``不但`` is left alone).
+
+    Args:
+        text: a cleaned review.
+        contrast_words: words that open a contrasting clause.
+
+    Returns:
+        Non-empty clauses, stripped, in order. An empty text gives an empty list.
+    """
+    pieces = [p.strip() for p in _CLAUSE_PUNCT_RE.split(text)]
+    pattern = _contrast_pattern(tuple(contrast_words))
+    clauses: list[str] = []
+    for piece in pieces:
+        if not piece:
+            continue
+        if pattern is None:
+            clauses.append(piece)
+            continue
+        start = 0
+        for m in pattern.finditer(piece):
+            if m.start() > start:
+                clauses.append(piece[start : m.start()].strip())
+                start = m.start()
+        clauses.append(piece[start:].strip())
+    return [c for c in clauses if c]
+
+
+@functools.lru_cache(maxsize=16)
+def _contrast_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    multi = sorted((w for w in words if len(w) > 1), key=len, reverse=True)
+    single = [w for w in words if len(w) == 1]
+    alternatives = [re.escape(w) for w in multi]
+    # A lone 但 only when not in 不但/但愿/但凡.
+    alternatives += [f"(?<!不){re.escape(w)}(?![愿凡是])" for w in single]
+    # Never split at the very start of a clause (nothing to split off).
+    return re.compile(f"(?<=.)(?:{'|'.join(alternatives)})")
+
+
+def starts_with_contrast(clause: str, contrast_words: tuple[str, ...] | list[str] = DEFAULT_CONTRAST_WORDS) -> bool:
+    """True when the clause opens with a contrast word (its view outweighs what came before)."""
+    return any(clause.startswith(w) for w in contrast_words)
+
+
+# --- dictionaries and jieba -----------------------------------------------------------------
+
+
+def read_word_list(path: str | Path, *, kind: str = "word list") -> list[str]:
+    """Read a one-entry-per-line UTF-8 file, validating it.
+
+    Blank lines and lines starting with ``#`` are skipped. A BOM or CRLF line endings are
+    accepted (and stripped). Bytes that are not UTF-8 raise with the line number.
+
+    Raises:
+        DictionaryError: the file is missing or not UTF-8.
+    """
+    return [line for line in _numbered_lines(path, kind) if line is not None]
+
+
+def parse_user_dict(path: str | Path) -> list[tuple[str, int | None, str | None]]:
+    """Parse a jieba user dictionary (``word [freq] [pos]`` per line), reporting bad lines.
+
+    Raises:
+        DictionaryError: a line has a non-numeric frequency or too many fields.
+    """
+    entries = []
+    for no, line in enumerate(_numbered_lines(path, "user dictionary"), start=1):
+        if line is None:
+            continue
+        parts = line.split()
+        if len(parts) > 3:
+            raise DictionaryError(f"user dictionary {path} line {no}: expected 'word [freq] [pos]', got {line!r}")
+        word = parts[0]
+        freq: int | None = None
+        pos: str | None = None
+        if len(parts) >= 2:
+            if parts[1].isdigit():
+                freq = int(parts[1])
+                pos = parts[2] if len(parts) == 3 else None
+            elif len(parts) == 2:
+                pos = parts[1]
+            else:
+                raise DictionaryError(f"user dictionary {path} line {no}: frequency {parts[1]!r} is not a whole number in {line!r}")
+        entries.append((word, freq, pos))
+    return entries
+
+
+def _numbered_lines(path: str | Path, kind: str) -> list[str | None]:
+    """Lines of a validated UTF-8 file, ``None`` for blanks and comments (keeps numbering)."""
+    p = Path(path)
+    if not p.is_file():
+        raise DictionaryError(f"{kind} file not found: {p}. Check the path in the config (relative paths are relative to the config file).")
+    raw = p.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    out: list[str | None] = []
+    for no, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            s = line.decode("utf-8").rstrip("\r").strip()
+        except UnicodeDecodeError as exc:
+            raise DictionaryError(f"{kind} {p} line {no}: not valid UTF-8 ({exc.reason}); save the file as UTF-8.") from exc
+        out.append(s if s and not s.startswith("#") else None)
+    return out
+
+
+_PUNCT_OR_SPACE = re.compile(r"^[\s\W_]+$", re.UNICODE)
+
+
+@dataclass
+class Segmenter:
+    """A jieba tokenizer with its user dictionaries and stopwords, built once.
+
+    Attributes:
+        user_dicts: jieba user dictionary paths.
+        extra_words: additional words (e.g. every lexicon term) so they stay whole.
+        stopwords: words dropped from content tokens (not from sentiment tokens).
+    """
+
+    user_dicts: tuple[str, ...] = ()
+    extra_words: tuple[str, ...] = ()
+    stopwords: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._tk = jieba.Tokenizer()
+        self._tk.initialize()
+        for path in self.user_dicts:
+            for word, freq, pos in parse_user_dict(path):
+                self._tk.add_word(word, freq, pos)
+        for word in self.extra_words:
+            if word and self._tk.FREQ.get(word, 0) == 0:
+                self._tk.add_word(word)
+        self._lock = threading.Lock()
+
+    def cut(self, text: str) -> list[str]:
+        """All tokens of ``text`` except whitespace and punctuation (HMM on, precise mode)."""
+        return [t for t in self._tk.cut(text) if not _PUNCT_OR_SPACE.match(t)]
+
+    def content_tokens(self, tokens: list[str]) -> list[str]:
+        """Tokens useful for topics: no stopwords, no single characters, no pure numbers."""
+        sw = self.stopwords
+        return [t for t in tokens if len(t) > 1 and t not in sw and not t.isdigit()]
+
+
+_SEGMENTERS: dict[tuple, Segmenter] = {}
+_SEGMENTERS_LOCK = threading.Lock()
+
+
+def get_segmenter(user_dicts: tuple[str, ...] = (), stopword_files: tuple[str, ...] = (), extra_words: tuple[str, ...] = ()) -> Segmenter:
+    """The shared :class:`Segmenter` for these dictionaries (built on first use, then cached)."""
+    key = (tuple(user_dicts), tuple(stopword_files), tuple(sorted(set(extra_words))))
+    with _SEGMENTERS_LOCK:
+        seg = _SEGMENTERS.get(key)
+        if seg is None:
+            stop: set[str] = set()
+            for path in stopword_files:
+                stop.update(read_word_list(path, kind="stopword list"))
+            seg = Segmenter(user_dicts=key[0], extra_words=key[2], stopwords=frozenset(stop))
+            _SEGMENTERS[key] = seg
+            logger.debug("jieba loaded (%d user dictionaries, %d stopwords)", len(user_dicts), len(stop))
+        return seg
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC-normalise and drop control characters (keeps newlines as spaces)."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
