@@ -7,6 +7,8 @@ source_row`` plus ``ingest_notes`` for values that were dropped (an unparseable 
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -52,6 +54,7 @@ def check_columns(columns: list[str], mapping: ColumnMap) -> None:
         )
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_date(value: str) -> str | None:
     """``YYYY-MM-DD`` for a recognisable date, else None."""
     v = value.strip()
@@ -59,7 +62,7 @@ def parse_date(value: str) -> str | None:
         return None
     for fmt in _DATE_FORMATS:
         try:
-            return pd.Timestamp.strptime(v, fmt).strftime("%Y-%m-%d")
+            return dt.datetime.strptime(v, fmt).strftime("%Y-%m-%d")
         except ValueError:
             continue
     try:

@@ -1,0 +1,311 @@
+"""Clause-level aspect detection: which SERVQUAL dimension a clause talks about, and how.
+
+A clause mentions a dimension when it contains
+
+* a self-sufficient opinion term of that dimension (脏, 热情, 上菜慢): polarity from the term;
+* a target term (服务员, 环境, 价格) together with an opinion about it in the same clause:
+  a generic opinion (好, 差, 一般) next to it, or a bound opinion of the target's own
+  sub-aspect (高 after 价格 is bad, after 性价比 good);
+* a mention term that names the aspect without judging it (排队, 团购): polarity from the
+  clause sentiment;
+* a pattern (等了一个小时, 半天没人理).
+
+A target alone is no mention (``服务员`` alone is not a complaint about attitude). A negator
+right before an opinion (不, 没有, 不太, 一点也不 ...) flips its polarity.
+
+Matching is one pre-compiled alternation of every literal term (longest first) plus the
+packs' patterns; single-character terms only count on jieba token boundaries.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.lexicon import LexEntry, Lexicon
+
+logger = logging.getLogger(__name__)
+
+POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
+# Words that may stand between a negator and the opinion it negates (不是很好, 没那么干净).
+DEGREE_WORDS = (
+    "是很", "算太", "怎么", "那么", "这么", "特别", "非常", "十分", "太过", "算是", "大会", "怎样",
+    "很", "太", "是", "算", "够", "大", "咋", "够", "会", "再", "甚", "如", "太", "多", "好", "得", "够",
+)
+# Adverbs jieba may glue onto a single-character term (很脏, 不贵, 太吵).
+GLUE_PREFIXES = frozenset("很 太 挺 超 真 好 蛮 特 最 较 不 没 也 都 还 更 极 巨 贼 忒 够 算 偏 略 有点 比较 非常 特别 十分 相当 好不 太不 很不 也不 都不 就 又 那么 这么".split())
+GLUE_SUFFIXES = frozenset("了 的 得 死 啊 呀 哦 啦 吧 呢 点 些".split())
+# Between coordinated targets (环境和服务都很好) a generic opinion applies to all of them.
+COORDINATORS = re.compile("[和与跟及、]|还有|以及|包括|都|均")
+DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "并不", "并没有", "毫不", "毫无", "从不", "从没", "一点也不", "一点都不", "不太", "不是", "不够", "不算", "不怎么", "不大", "不再", "不会", "不用", "无需", "无须", "不必", "不需要")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One dimension/sub-aspect a clause talks about.
+
+    Attributes:
+        dimension: dimension key (``empathy``, ``price`` ...).
+        sub_aspect: sub-aspect name from the lexicon (``attitude``, ``waiting`` ...).
+        terms: the matched terms and pattern texts, in clause order.
+        lexicon_polarity: +1 / -1 / 0 when an opinion term or a pattern decides (after
+            negation), None when the clause sentiment must decide.
+    """
+
+    dimension: str
+    sub_aspect: str
+    terms: tuple[str, ...]
+    lexicon_polarity: int | None
+
+
+@dataclass
+class _Hit:
+    start: int
+    end: int
+    term: str
+    entry: LexEntry | None  # None for bound opinions (resolved against targets)
+    polarity: int | None = None
+
+
+class AspectMatcher:
+    """Find dimension mentions in clauses with a pre-compiled lexicon.
+
+    Args:
+        lexicon: the merged lexicon packs.
+        left_window: how many characters may separate a target from the opinion after it.
+        right_window: how many characters may separate an opinion from the target after it
+            (很好的服务).
+    """
+
+    def __init__(self, lexicon: Lexicon, left_window: int = 10, right_window: int = 3) -> None:
+        self.lexicon = lexicon
+        self.left_window = left_window
+        self.right_window = right_window
+        words = sorted(set(lexicon.entries) | set(lexicon.bound), key=lambda w: (-len(w), w))
+        self._term_re = re.compile("|".join(re.escape(w) for w in words)) if words else None
+        negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
+        degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS}, key=len, reverse=True))
+        self._neg_re = re.compile(f"(?:{'|'.join(map(re.escape, negators))})(?:{degree}){{0,2}}$")
+        self._max_neg = max(len(n) for n in negators) + 4
+        self._patterns = list(lexicon.patterns)
+
+    def match(self, clause: str, tokens: list[str]) -> list[Mention]:
+        """Mentions in one clause.
+
+        Args:
+            clause: the clause text (cleaned, no splitting punctuation).
+            tokens: jieba tokens of the clause (punctuation removed, stopwords kept); used to
+                accept single-character terms only on word boundaries. An empty list accepts
+                every single-character hit.
+
+        Returns:
+            One :class:`Mention` per (dimension, sub-aspect), in order of first appearance.
+        """
+        hits = self._literal_hits(clause, tokens)
+        found: list[tuple[int, str, str, str, int | None]] = []  # (pos, dim, sub, term, polarity)
+        targets = [h for h in hits if h.entry is not None and h.entry.role == "target"]
+        opinions = [h for h in hits if h.entry is None or h.entry.role in ("generic", "opinion")]
+        for h in hits:
+            e = h.entry
+            if e is not None and e.role in ("opinion", "mention"):
+                found.append((h.start, e.dimension, e.sub_aspect, h.term, h.polarity))
+        for i, h in enumerate(opinions):
+            prev_end = opinions[i - 1].end if i else 0
+            next_start = opinions[i + 1].start if i + 1 < len(opinions) else len(clause)
+            if h.entry is not None and h.entry.role == "generic":
+                for t in self._link(clause, h, targets, prev_end, next_start):
+                    found.append((t.start, t.entry.dimension, t.entry.sub_aspect, t.term, None))
+                    found.append((h.start, t.entry.dimension, t.entry.sub_aspect, h.term, h.polarity))
+            elif h.entry is None:
+                self._link_bound(clause, h, targets, found)
+        for p in self._patterns:
+            for m in p.regex.finditer(clause):
+                found.append((m.start(), p.dimension, p.sub_aspect, m.group(0), p.polarity))
+        if not found:
+            return []
+        # Targets of a dimension already mentioned are evidence too (服务员 in 服务员很热情).
+        dims = {f[1] for f in found}
+        for t in targets:
+            if t.entry.dimension in dims and not any(f[0] == t.start for f in found):
+                subs = [f[2] for f in found if f[1] == t.entry.dimension]
+                sub = t.entry.sub_aspect if t.entry.sub_aspect in subs else subs[0]
+                found.append((t.start, t.entry.dimension, sub, t.term, None))
+        return _merge(found)
+
+    def _literal_hits(self, clause: str, tokens: list[str]) -> list[_Hit]:
+        if self._term_re is None:
+            return []
+        spans: tuple[set[int], set[int], list[tuple[int, int]]] | None = None
+        hits: list[_Hit] = []
+        prev_end = 0
+        for m in self._term_re.finditer(clause):
+            term = m.group(0)
+            if len(term) == 1 and tokens:
+                if spans is None:
+                    spans = _token_spans(clause, tokens)
+                if not _aligned(clause, m.start(), m.end(), spans):
+                    continue
+            entry = self.lexicon.entries.get(term)
+            if entry is not None and entry.role == "ignore":
+                prev_end = m.end()
+                continue
+            polarity = entry.polarity if entry is not None else None
+            if entry is None or entry.role in ("generic", "opinion"):
+                prefix = clause[max(prev_end, m.start() - self._max_neg) : m.start()]
+                if prefix and self._neg_re.search(prefix):
+                    polarity = -polarity if polarity else polarity
+                    hits.append(_Hit(m.start(), m.end(), term, entry, polarity if entry is not None else -2))
+                    prev_end = m.end()
+                    continue
+            hits.append(_Hit(m.start(), m.end(), term, entry, polarity))
+            prev_end = m.end()
+        return hits
+
+    def _link(self, clause: str, op: _Hit, targets: list[_Hit], prev_end: int, next_start: int) -> list[_Hit]:
+        """Targets a generic opinion is about: the nearest one before it, or all coordinated ones."""
+        left = [t for t in targets if prev_end <= t.start and t.end <= op.start and op.start - t.end <= self.left_window]
+        if left:
+            first = left[0]
+            if len(left) > 1 and COORDINATORS.search(clause, first.end, op.start):
+                return left
+            return [left[-1]]
+        right = [t for t in targets if t.start >= op.end and t.start - op.end <= self.right_window and t.start < next_start]
+        return right[:1]
+
+    def _link_bound(self, clause: str, op: _Hit, targets: list[_Hit], found: list) -> None:
+        """Resolve a bound opinion (高, 便宜, 快) against the nearest target of its sub-aspect."""
+        entries = self.lexicon.bound[op.term]
+        negated = op.polarity == -2
+        best: tuple[int, _Hit, LexEntry] | None = None
+        for t in targets:
+            if t.end <= op.start:
+                dist = op.start - t.end
+                if dist > self.left_window:
+                    continue
+            elif t.start >= op.end:
+                dist = t.start - op.end
+                if dist > self.right_window:
+                    continue
+                dist += 100  # prefer a target on the left
+            else:
+                continue
+            for e in entries:
+                if (e.dimension, e.sub_aspect) == (t.entry.dimension, t.entry.sub_aspect) and (best is None or dist < best[0]):
+                    best = (dist, t, e)
+        if best is None:
+            return
+        _, t, e = best
+        pol = -e.polarity if negated and e.polarity else e.polarity
+        found.append((t.start, e.dimension, e.sub_aspect, t.term, None))
+        found.append((op.start, e.dimension, e.sub_aspect, op.term, pol))
+
+
+def _token_spans(clause: str, tokens: list[str]) -> tuple[set[int], set[int], list[tuple[int, int]]]:
+    """Start offsets, end offsets and spans of the tokens found in order in the clause."""
+    starts: set[int] = set()
+    ends: set[int] = set()
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for tok in tokens:
+        i = clause.find(tok, pos)
+        if i < 0:
+            continue
+        starts.add(i)
+        ends.add(i + len(tok))
+        spans.append((i, i + len(tok)))
+        pos = i + len(tok)
+    return starts, ends, spans
+
+
+def _aligned(clause: str, start: int, end: int, spans: tuple[set[int], set[int], list[tuple[int, int]]]) -> bool:
+    """A single-character hit is a word of its own, or glued to an adverb or particle only."""
+    starts, ends, token_spans = spans
+    if start in starts and end in ends:
+        return True
+    for s, e in token_spans:
+        if s <= start and end <= e:
+            before, after = clause[s:start], clause[end:e]
+            return (not before or before in GLUE_PREFIXES) and (not after or after in GLUE_SUFFIXES)
+    return True  # the character is in no token (tokens do not cover it): do not veto
+
+
+def _merge(found: list[tuple[int, str, str, str, int | None]]) -> list[Mention]:
+    """One mention per (dimension, sub-aspect); polarity by majority, ties to the later opinion."""
+    found.sort(key=lambda f: f[0])
+    groups: dict[tuple[str, str], list[tuple[int, str, str, str, int | None]]] = {}
+    for f in found:
+        groups.setdefault((f[1], f[2]), []).append(f)
+    out = []
+    for (dim, sub), items in groups.items():
+        terms = tuple(dict.fromkeys(f[3] for f in items))
+        pols = [f[4] for f in items if f[4] is not None]
+        out.append(Mention(dim, sub, terms, _combine(pols)))
+    return out
+
+
+def _combine(pols: Sequence[int]) -> int | None:
+    if not pols:
+        return None
+    total = sum(pols)
+    if total:
+        return 1 if total > 0 else -1
+    signed = [p for p in pols if p]
+    return signed[-1] if signed else 0
+
+
+def resolve_polarity(mention: Mention, clause_score: float, neutral_low: float, neutral_high: float) -> tuple[str, float]:
+    """Polarity of a mention from its lexicon polarity and the clause sentiment.
+
+    An opinion term (after negation) decides the label: on the labelled restaurant reviews it
+    is right far more often than a clause-level classifier. The clause score then only sets
+    the strength: the returned score is the mean of the clause's P(positive) and the term's
+    (1, 0.5 or 0), so it always agrees with the label. Without a lexicon polarity the clause
+    score decides, with the neutral band.
+
+    Args:
+        mention: the mention.
+        clause_score: P(positive) of the clause, 0..1.
+        neutral_low: scores at or above this and ...
+        neutral_high: ... at or below this are neutral.
+
+    Returns:
+        ``(label, score)`` with label ``positive`` | ``neutral`` | ``negative``.
+    """
+    pol = mention.lexicon_polarity
+    if pol is None:
+        if clause_score > neutral_high:
+            return POSITIVE, clause_score
+        if clause_score < neutral_low:
+            return NEGATIVE, clause_score
+        return NEUTRAL, clause_score
+    if pol > 0:
+        return POSITIVE, (clause_score + 1.0) / 2
+    if pol < 0:
+        return NEGATIVE, clause_score / 2
+    return NEUTRAL, (clause_score + 0.5) / 2
+
+
+def aggregate_review(polarities: list[str]) -> str:
+    """Review-level ``dim_<key>`` from the polarities of a review's mentions of that dimension.
+
+    The majority of positive against negative mentions wins; a tie between them goes to
+    ``negative`` so that a complaint is routed rather than cancelled out by praise
+    (``环境不错，就是太吵``). Only neutral mentions give ``neutral``; no mention gives ``""``.
+
+    Args:
+        polarities: ``positive`` / ``neutral`` / ``negative`` per mention, in clause order.
+
+    Returns:
+        ``positive`` | ``neutral`` | ``negative``, or ``""`` when the list is empty.
+    """
+    if not polarities:
+        return ""
+    pos = sum(p == POSITIVE for p in polarities)
+    neg = sum(p == NEGATIVE for p in polarities)
+    if pos == neg == 0:
+        return NEUTRAL
+    if pos > neg:
+        return POSITIVE
+    return NEGATIVE
