@@ -192,9 +192,6 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     started = dt.datetime.now(dt.timezone.utc)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    res = build_resources(config, stages, run_date)
-    timings["load_resources"] = round(time.perf_counter() - t0, 3)
-
     input_facts: dict[str, Any] = {}
     if stages[0] == "ingest":
         if config.input.path is None:
@@ -217,6 +214,9 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         input_facts = meta.get("input", {})
         logger.info("loaded cached %r output (%d rows) from %s", prev, len(df), cdir)
 
+    t = time.perf_counter()
+    res = build_resources(config, stages, run_date)
+    timings["load_resources"] = round(time.perf_counter() - t, 3)
     res.facts["run_info"] = {
         "run_id": started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
         "config_name": config.name,

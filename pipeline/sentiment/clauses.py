@@ -56,7 +56,7 @@ def score_reviews(
     *,
     contrast_weight: float = 2.0,
     degree_weight: float = 1.5,
-    review_weight: float = 0.5,
+    review_weight: float = 0.8,
     contrast_words: tuple[str, ...] = DEFAULT_CONTRAST_WORDS,
     contrast_only: bool = True,
 ) -> tuple[np.ndarray, list[list[float]]]:

@@ -61,7 +61,7 @@ class SentimentModel(BaseEstimator, ClassifierMixin):
 
     def __init__(
         self,
-        C: float = 3.0,
+        C: float = 10.0,
         word_ngrams: int = 2,
         char_ngrams: tuple[int, int] = (1, 3),
         negation_scope: int = 2,

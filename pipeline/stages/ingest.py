@@ -30,9 +30,23 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"
 _STAR_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:星|分|stars?)?\s*$", re.IGNORECASE)
 
 
-def content_id(text: str) -> str:
-    """A stable id for a review that arrived without one: a hash of its text."""
-    return "h" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:15]
+def content_id(text: str, occurrence: int = 1) -> str:
+    """A stable id for a review that arrived without one: a hash of its text.
+
+    The n-th row with the same text (two guests both writing 很好) hashes its occurrence
+    number too, so ids stay unique and stable as long as the dump keeps its order.
+    """
+    key = text if occurrence == 1 else f"{text}\x00{occurrence}"
+    return "h" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:15]
+
+
+def _content_ids(texts: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for t in texts:
+        seen[t] = seen.get(t, 0) + 1
+        out.append(content_id(t, seen[t]))
+    return out
 
 
 def check_columns(columns: list[str], mapping: ColumnMap) -> None:
@@ -107,7 +121,7 @@ def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
     else:
         ids = pd.Series(pd.array([""] * n, dtype="string"), index=df.index)
     generated = ids == ""
-    ids = ids.where(~generated, stripped.map(content_id).astype("string"))
+    ids = ids.where(~generated, pd.Series(pd.array(_content_ids(stripped.tolist()), dtype="string"), index=df.index))
 
     out = pd.DataFrame(index=df.index)
     out["review_id"] = ids

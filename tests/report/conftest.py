@@ -108,3 +108,18 @@ def dims() -> list[dict]:
 @pytest.fixture
 def run_info() -> dict:
     return dict(RUN_INFO)
+
+
+@pytest.fixture
+def empty_feedback() -> pd.DataFrame:
+    return empty_like(make_feedback())
+
+
+@pytest.fixture
+def empty_mentions() -> pd.DataFrame:
+    return empty_like(make_mentions())
+
+
+@pytest.fixture
+def evil_text() -> str:
+    return EVIL_TEXT

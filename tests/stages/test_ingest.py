@@ -69,3 +69,21 @@ def test_ingest_parse_date(value, expected):
 @pytest.mark.parametrize("value,expected", [("4", 4.0), ("4.5", 4.5), ("5星", 5.0), ("五星", None), ("7", None)])
 def test_ingest_parse_rating(value, expected):
     assert ingest.parse_rating(value, 1, 5) == expected
+
+
+def test_ingest_same_text_without_ids_gets_distinct_stable_ids(config, resources):
+    raw = pd.DataFrame({"id": ["", "", ""], "review": ["很好吃", "很好吃", "一般"], "date": [""] * 3, "rating": [""] * 3, io.ROW_COL: [2, 3, 4]}, dtype="string")
+    out = ingest.run(raw, config.ingest, resources)
+    ids = out["review_id"].tolist()
+    assert len(set(ids)) == 3
+    assert out[REJECT_COL].isna().all()
+    assert ids == ingest.run(raw, config.ingest, resources)["review_id"].tolist()
+
+
+def test_ingest_no_id_column_configured(config, resources):
+    cfg = config.model_copy(deep=True)
+    cfg.input.columns.id = ""
+    resources.config = cfg
+    raw = pd.DataFrame({"review": ["很好吃"], "date": [""], "rating": [""], io.ROW_COL: [2]}, dtype="string")
+    out = ingest.run(raw, cfg.ingest, resources)
+    assert out["review_id"].iloc[0] == ingest.content_id("很好吃")

@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from pipeline.errors import PipelineError
+from pipeline.sentiment import clause_weights, score_reviews
+
+
+def test_clauses_contrast_makes_complaint_negative(small_model, tokenize):
+    scores, _ = score_reviews(small_model, *tokenize(["房间不错，但是服务太差"]), contrast_weight=2.0)
+    assert scores[0] < 0.5
+
+
+def test_clauses_contrast_order_matters(small_model, tokenize):
+    scores, _ = score_reviews(small_model, *tokenize(["房间不错，但是服务太差", "服务太差，但是房间不错"]), contrast_weight=2.0)
+    assert scores[1] > scores[0] + 0.2
+
+
+def test_clauses_negation_is_negative(small_model, tokenize):
+    scores, clause_scores = score_reviews(small_model, *tokenize(["不干净", "没有热水", "很干净"]))
+    assert scores[0] < 0.5 and scores[1] < 0.5 and scores[2] > 0.5
+    assert clause_scores[0][0] < 0.5
+
+
+def test_clauses_weights_contrast_and_degree():
+    w = clause_weights(["房间不错", "但是服务太差", "前台一般"], [["房间", "不错"], ["但是", "服务", "太", "差"], ["前台", "一般"]], contrast_weight=2.0, degree_weight=1.5)
+    np.testing.assert_allclose(w, [1.0, 3.0, 2.0])
+
+
+def test_clauses_one_clause_score_per_clause_and_empty_review(small_model, tokenize):
+    clauses, tokens = tokenize(["房间不错，早餐好吃，但是有点吵", ""])
+    scores, clause_scores = score_reviews(small_model, clauses, tokens)
+    assert [len(c) for c in clause_scores] == [3, 0]
+    assert scores[1] == 0.5
+
+
+def test_clauses_single_predict_proba_call(small_model, tokenize):
+    calls = []
+
+    class Spy:
+        def predict_proba(self, docs):
+            calls.append(len(docs))
+            return small_model.predict_proba(docs)
+
+    score_reviews(Spy(), *tokenize(["房间不错，但是服务太差", "很好", "一般般，还行"]))
+    assert len(calls) == 1
+
+
+def test_clauses_mismatched_inputs_raise():
+    with pytest.raises(PipelineError, match="must match"):
+        score_reviews(None, [["a"]], [])

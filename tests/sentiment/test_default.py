@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from pipeline.errors import PipelineError
+from pipeline.sentiment import SentimentModel, SnowNLPBayes, load_default_model, read_corpus
+from pipeline.sentiment import default as default_module
+
+SMALL = {"corpus_limit": 4000}  # same as conftest's small_model
+
+
+def test_default_corpus_is_deduplicated():
+    texts, y = read_corpus()
+    assert len(texts) == len(set(texts)) and 15000 < len(texts) < 20000
+    assert set(np.unique(y)) == {0, 1}
+
+
+def test_default_cache_reused_without_retraining(small_model, segmenter, cache_dir, monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("retrained although a cached model exists")
+
+    monkeypatch.setattr(default_module.SentimentModel, "fit", boom)
+    again = load_default_model("sklearn", cache_dir, segmenter, **SMALL)
+    doc = [segmenter.cut("房间很干净，服务很好")]
+    np.testing.assert_array_equal(again.predict_proba(doc), small_model.predict_proba(doc))
+    assert len(list(cache_dir.glob("sentiment-*.joblib"))) == 1
+
+
+def test_default_same_settings_deterministic(small_model, segmenter, tmp_path):
+    fresh = load_default_model("sklearn", tmp_path, segmenter, corpus_limit=1500)
+    again = load_default_model("sklearn", tmp_path / "other", segmenter, corpus_limit=1500)
+    doc = [segmenter.cut("早餐一般，但是位置很好")]
+    np.testing.assert_array_equal(fresh.predict_proba(doc), again.predict_proba(doc))
+
+
+def test_default_settings_change_key(segmenter):
+    a = default_module.settings_key("sklearn", segmenter, {"C": 1.0})
+    assert a == default_module.settings_key("sklearn", segmenter, {"C": 1.0})
+    assert a != default_module.settings_key("sklearn", segmenter, {"C": 2.0})
+
+
+def test_default_backends(small_model, segmenter, tmp_path):
+    assert isinstance(small_model, SentimentModel)
+    assert isinstance(load_default_model("snownlp", tmp_path, segmenter), SnowNLPBayes)
+
+
+def test_default_unknown_backend_raises(segmenter, tmp_path):
+    with pytest.raises(PipelineError, match="Unknown sentiment backend 'bert'; choose one of"):
+        load_default_model("bert", tmp_path, segmenter)
+
+
+def test_default_unknown_setting_raises(segmenter, tmp_path):
+    with pytest.raises(PipelineError, match="Unknown sentiment model setting"):
+        load_default_model("sklearn", tmp_path, segmenter, treshold=0.5)

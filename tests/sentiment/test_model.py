@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from pipeline.errors import NotFittedError, PipelineError
+from pipeline.sentiment import SentimentModel, SnowNLPBayes, read_corpus
+
+DOCS = [["房间", "很", "干净"], ["服务", "太", "差"], ["早餐", "好吃"], ["不", "干净"], ["很", "满意"], ["太", "吵", "了"]] * 5
+Y = [1, 0, 1, 0, 1, 0] * 5
+
+
+@pytest.mark.parametrize("model_cls", [SentimentModel, SnowNLPBayes])
+def test_model_predict_before_fit_raises_not_fitted(model_cls):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model_cls().predict_proba([["好"]])
+
+
+def test_model_init_stores_params_only():
+    model = SentimentModel(C=2.0)
+    assert model.get_params()["C"] == 2.0
+    assert not [k for k in vars(model) if k.endswith("_")]
+    assert clone(model).get_params() == model.get_params()
+
+
+@pytest.mark.parametrize("model_cls", [SentimentModel, SnowNLPBayes])
+def test_model_fit_returns_self_with_probabilities(model_cls):
+    model = model_cls()
+    assert model.fit(DOCS, Y) is model
+    proba = model.predict_proba(DOCS[:6])
+    assert proba.shape == (6, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (model.predict(DOCS[:6]) == np.array(Y[:6])).all()
+
+
+def test_model_rejects_raw_strings():
+    with pytest.raises(PipelineError, match="list of tokens"):
+        SentimentModel().fit(["房间很干净", "太差"], [1, 0])
+
+
+def test_model_rejects_non_binary_labels():
+    with pytest.raises(PipelineError, match="1 \\(positive\\) or 0"):
+        SentimentModel().fit(DOCS[:4], [1, 2, 1, 0])
+
+
+def test_model_rejects_bad_C():
+    with pytest.raises(PipelineError, match="'C' parameter"):
+        SentimentModel(C=0).fit(DOCS, Y)
+
+
+def test_model_same_settings_identical_predictions():
+    a = SentimentModel().fit(DOCS, Y).predict_proba(DOCS)
+    b = SentimentModel().fit(DOCS, Y).predict_proba(DOCS)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_model_snownlp_shipped_classifier(segmenter):
+    model = SnowNLPBayes().fit()
+    p = model.predict_proba([segmenter.cut("这个酒店非常好，服务周到"), segmenter.cut("太差了，再也不来了")])[:, 1]
+    assert p[0] > 0.5 > p[1]
+
+
+def test_model_calibration_on_held_out_corpus(small_model, segmenter):
+    texts, y = read_corpus()
+    rng = np.random.RandomState(1)
+    idx = rng.choice(len(texts), 1500, replace=False)
+    p = small_model.predict_proba([segmenter.cut(texts[i]) for i in idx])[:, 1]
+    y = y[idx]
+    # Within each probability band the share of positives is close to the band's mean score.
+    bins = np.digitize(p, [0.2, 0.4, 0.6, 0.8])
+    for b in np.unique(bins):
+        sel = bins == b
+        if sel.sum() >= 50:
+            assert abs(y[sel].mean() - p[sel].mean()) < 0.15
+    assert abs(p.mean() - y.mean()) < 0.08

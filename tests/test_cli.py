@@ -1,0 +1,69 @@
+"""The command-line contract: flags, one-line errors, exit codes."""
+
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import main
+from tests.conftest import ROOT
+
+
+def test_cli_help_lists_every_contract_flag(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--config", "--input", "--output-dir", "--text-column", "--id-column", "--date-column", "--rating-column", "--from", "--to"):
+        assert flag in out
+    assert "validate" in out and "exit codes" in out
+
+
+def test_cli_unknown_flag_is_one_line_exit_2(capsys):
+    assert main(["--bogus"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: [command line] unrecognized arguments: --bogus")
+    assert "\n" not in err
+
+
+def test_cli_bad_config_exit_2(tmp_path, capsys):
+    p = tmp_path / "c.yaml"
+    p.write_text("topics:\n  pases: 3\n", encoding="utf-8")
+    assert main(["validate", "--config", str(p)]) == 2
+    assert "[topics -> pases] Extra inputs are not permitted" in capsys.readouterr().err
+
+
+def test_cli_validate_bundled_config(capsys):
+    assert main(["validate", "--config", str(ROOT / "configs" / "hotel.yaml")]) == 0
+    assert "config ok" in capsys.readouterr().out
+
+
+def test_cli_unknown_stage_lists_known(tmp_path, capsys):
+    code = main(["--config", str(ROOT / "configs" / "hotel.yaml"), "--output-dir", str(tmp_path), "--from", "sentimnet"])
+    assert code == 2
+    assert "unknown stage 'sentimnet'; known stages: ingest, clean, segment" in capsys.readouterr().err
+
+
+def test_cli_missing_input_file_exit_3(tmp_path, capsys):
+    code = main(["--config", str(ROOT / "configs" / "hotel.yaml"), "--input", str(tmp_path / "nope.csv"), "--output-dir", str(tmp_path / "o"), "--to", "clean"])
+    assert code == 3
+    assert "input file not found" in capsys.readouterr().err
+
+
+def test_cli_missing_text_column_exit_3(tmp_path, capsys):
+    dump = tmp_path / "d.csv"
+    dump.write_text("id,body\n1,很好\n", encoding="utf-8")
+    code = main(["--config", str(ROOT / "configs" / "hotel.yaml"), "--input", str(dump), "--output-dir", str(tmp_path / "o"), "--text-column", "review", "--id-column", "id", "--to", "clean"])
+    assert code == 3
+    assert "found columns: ['id', 'body']" in capsys.readouterr().err
+
+
+def test_cli_from_without_cache_explains(tmp_path, capsys):
+    code = main(["--config", str(ROOT / "configs" / "hotel.yaml"), "--output-dir", str(tmp_path / "o"), "--from", "sentiment"])
+    assert code == 4
+    assert "needs the cached output of 'segment'" in capsys.readouterr().err
+
+
+def test_cli_run_py_only_calls_main():
+    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "--output-dir" in proc.stdout
