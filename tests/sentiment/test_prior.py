@@ -9,8 +9,8 @@ def _synthetic_scores(n: int, prior: float, train_prior: float, seed: int = 0) -
     """Calibrated scores under ``train_prior`` for a dump whose true positive share is ``prior``."""
     rng = np.random.default_rng(seed)
     y = rng.random(n) < prior
-    # Class-conditional log-likelihood ratios, then the posterior under the training prior.
-    llr = np.where(y, rng.normal(1.5, 1.0, n), rng.normal(-1.5, 1.0, n)) * 2.0
+    # x ~ N(+-1.5, 1) per class, so log p(x|pos)/p(x|neg) = 3x exactly; posterior under train_prior.
+    llr = np.where(y, rng.normal(1.5, 1.0, n), rng.normal(-1.5, 1.0, n)) * 3.0
     logit = llr + np.log(train_prior / (1 - train_prior))
     return 1 / (1 + np.exp(-logit))
 
