@@ -29,6 +29,7 @@ from pipeline.lexicon import LexEntry, Lexicon
 logger = logging.getLogger(__name__)
 
 POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
+NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
 # Words that may stand between a negator and the opinion it negates (不是很好, 没那么干净).
 DEGREE_WORDS = (
     "是很", "算太", "怎么", "那么", "这么", "特别", "非常", "十分", "太过", "算是", "大会", "怎样",
@@ -152,13 +153,15 @@ class AspectMatcher:
                 prev_end = m.end()
                 continue
             polarity = entry.polarity if entry is not None else None
-            if entry is None or entry.role in ("generic", "opinion"):
+            if entry is None or entry.role in ("generic", "opinion", "mention"):
                 prefix = clause[max(prev_end, m.start() - self._max_neg) : m.start()]
                 if prefix and self._neg_re.search(prefix):
-                    polarity = -polarity if polarity else polarity
-                    hits.append(_Hit(m.start(), m.end(), term, entry, polarity if entry is not None else -2))
-                    prev_end = m.end()
-                    continue
+                    if entry is None:
+                        polarity = NEGATED  # a bound opinion: flipped once its sub-aspect is known
+                    elif entry.role == "mention":
+                        polarity = self.lexicon.negated_mentions.get((entry.dimension, entry.sub_aspect))
+                    elif polarity:
+                        polarity = -polarity
             hits.append(_Hit(m.start(), m.end(), term, entry, polarity))
             prev_end = m.end()
         return hits
@@ -177,7 +180,7 @@ class AspectMatcher:
     def _link_bound(self, clause: str, op: _Hit, targets: list[_Hit], found: list) -> None:
         """Resolve a bound opinion (高, 便宜, 快) against the nearest target of its sub-aspect."""
         entries = self.lexicon.bound[op.term]
-        negated = op.polarity == -2
+        negated = op.polarity == NEGATED
         best: tuple[int, _Hit, LexEntry] | None = None
         for t in targets:
             if t.end <= op.start:

@@ -93,6 +93,8 @@ def setup_logging(quiet: bool, verbose: bool, log_file: Path | None) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING if quiet else level)
     console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    # Tracebacks go to the log file only; the console gets the one-line reason from main().
+    console.addFilter(lambda record: record.exc_info is None)
     root.addHandler(console)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -124,15 +124,20 @@ class SentimentParams(_Strict):
     backend: SentimentBackend = SentimentBackend.sklearn
     neutral_low: float = Field(0.4, ge=0, le=1)
     neutral_high: float = Field(0.6, ge=0, le=1)
-    adapt_prior: bool = True
+    adapt_prior: bool = Field(False, description="re-weight scores to the dump's EM-estimated label prior (always estimated and reported)")
     adapt_on_rating: bool = True
     rating_positive_min: float = 4
     rating_negative_max: float = 2
-    min_rated_reviews: int = Field(50, ge=1)
-    contrast_weight: float = Field(2.0, ge=1, le=10)
+    min_rated_per_class: int = Field(20, ge=1)
+    contrast_weight: float = Field(2.0, gt=0, le=10)
+    degree_weight: float = Field(1.5, gt=0, le=10)
+    review_weight: float = Field(0.8, ge=0, le=1, description="weight of the whole-review prediction against the clause blend")
+    C: float = Field(10.0, gt=0, description="inverse regularisation of the default model")
 
     @model_validator(mode="after")
     def _band(self) -> "SentimentParams":
+        if self.rating_negative_max >= self.rating_positive_min:
+            raise ValueError(f"rating_negative_max ({self.rating_negative_max}) must be below rating_positive_min ({self.rating_positive_min})")
         if self.neutral_low > self.neutral_high:
             raise ValueError(f"neutral_low ({self.neutral_low}) must be <= neutral_high ({self.neutral_high})")
         return self

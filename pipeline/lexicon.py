@@ -16,6 +16,7 @@ A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented exa
           negative: [冷漠, 爱理不理]
           neutral: [...]
           mentions: [...]               # name the aspect; polarity from the clause sentiment
+          negated_mentions: 1           # polarity of a negated mention (不用排队 is good news)
           bound_positive: [...]         # opinions for this sub-aspect's targets only
           bound_negative: [...]         # (高 is bad for 价格, good for 性价比)
           patterns:                     # regular expressions on the clause text
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 TOP_KEYS = ("version", "description", "negators", "opinions", "ignore", "dimensions")
 POLARITY_KEYS = {"positive": 1, "negative": -1, "neutral": 0}
-SUB_KEYS = ("description", "targets", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
+SUB_KEYS = ("description", "negated_mentions", "targets", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -87,6 +88,7 @@ class Lexicon:
         bound: opinions that only count for their own sub-aspect's targets, by term.
         patterns: regular expressions, in pack order.
         negators: words that flip an opinion placed right after them.
+        negated_mentions: (dimension, sub-aspect) -> polarity of a negated mention term.
         sources: the pack files, in merge order.
     """
 
@@ -95,6 +97,7 @@ class Lexicon:
     bound: dict[str, list[LexEntry]] = field(default_factory=dict)
     patterns: list[PatternEntry] = field(default_factory=list)
     negators: tuple[str, ...] = ()
+    negated_mentions: dict[tuple[str, str], int] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
 
     def terms(self) -> list[str]:
@@ -144,6 +147,7 @@ def load_lexicon(paths: list[Path], dimensions: list[str]) -> Lexicon:
         for term, entries in pack.bound.items():
             lex.bound.setdefault(term, []).extend(entries)
         lex.patterns.extend(pack.patterns)
+        lex.negated_mentions.update(pack.negated_mentions)
         negators.extend(n for n in pack.negators if n not in negators)
     lex.negators = tuple(negators)
     logger.info("lexicon loaded: %d terms, %d patterns from %d pack(s)", len(lex.entries) + len(lex.bound), len(lex.patterns), len(paths))
@@ -160,6 +164,7 @@ class _Pack:
         self.bound: dict[str, list[LexEntry]] = {}
         self.patterns: list[PatternEntry] = []
         self.negators: list[str] = []
+        self.negated_mentions: dict[tuple[str, str], int] = {}
         self._key_nodes: dict[int, yaml.Node] = {}
 
     def error(self, node: yaml.Node | None, keypath: list[str], message: str) -> DictionaryError:
@@ -206,6 +211,8 @@ class _Pack:
     def _sub_aspect(self, dim: str, sub: str, node: yaml.Node) -> None:
         path = ["dimensions", dim, sub]
         spec = self._mapping(node, path, SUB_KEYS)
+        if "negated_mentions" in spec:
+            self.negated_mentions[(dim, sub)] = self._polarity(spec["negated_mentions"], path + ["negated_mentions"])
         for key in ("targets", "mentions"):
             for term, tnode in self._strings(spec.get(key), path + [key]):
                 self._add(LexEntry(term, key[:-1], dim, sub, None, self._src(tnode)), tnode, path + [key])

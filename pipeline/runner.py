@@ -101,7 +101,8 @@ def load_sentiment_model(config: Config, segmenter: Any):
     """The configured sentiment model (trained on first use and cached in ``model_dir``)."""
     from pipeline.sentiment import load_default_model
 
-    return load_default_model(config.sentiment.backend.value, model_dir(config) / "sentiment", segmenter)
+    settings = {"C": config.sentiment.C} if config.sentiment.backend.value == "sklearn" else {}
+    return load_default_model(config.sentiment.backend.value, model_dir(config) / "sentiment", segmenter, **settings)
 
 
 def load_topic_model(config: Config):

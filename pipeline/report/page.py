@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 TITLE = "服务质量评论分析报告"
 
 
+def _title(summary: Mapping[str, Any]) -> str:
+    return str((summary.get("run_info") or {}).get("title") or TITLE)
+
+
 def _header(summary: Mapping[str, Any]) -> str:
     info = summary.get("run_info") or {}
     period = summary.get("period") or {}
@@ -41,7 +45,7 @@ def _header(summary: Mapping[str, Any]) -> str:
     if period.get("start"):
         items.append(("评论日期", f"{period['start']} 至 {period['end']}"))
     meta = "".join(f"<span>{esc(k)}：<b>{esc(v)}</b></span>" for k, v in items if v)
-    return f'<header class="page"><h1>{esc(TITLE)}</h1><div class="meta">{meta}</div></header>'
+    return f'<header class="page"><h1>{esc(_title(summary))}</h1><div class="meta">{meta}</div></header>'
 
 
 def _kpi(name: str, value: str, sub: str = "", tone: str = "") -> str:
@@ -75,6 +79,11 @@ def _kpis(summary: Mapping[str, Any]) -> str:
         ),
     ]
     return f'<div class="kpis">{"".join(cards)}</div>'
+
+
+def _weight(dim: Mapping[str, Any]) -> str:
+    """The index weight of a dimension, or a note that extra categories do not count."""
+    return num(dim.get("weight"), "{:.2f}") if dim.get("servqual") else "不计入指数"
 
 
 def _dimension_section(summary: Mapping[str, Any]) -> str:
@@ -111,7 +120,7 @@ def _dimension_section(summary: Mapping[str, Any]) -> str:
         met = d.get("meets_target")
         verdict = "—" if met is None else ('<span class="ok">达标</span>' if met else '<span class="miss">未达标</span>')
         rows.append(
-            f"<tr><td>{esc(d['label'])}</td><td class='num'>{esc(num(d.get('weight'), '{:.2f}'))}</td>"
+            f"<tr><td>{esc(d['label'])}</td><td class='num'>{esc(_weight(d))}</td>"
             f"<td class='num'>{esc(d.get('reviews', 0))}</td><td class='num'>{esc(d.get('mentions', 0))}</td>"
             f"<td class='num'>{esc(pct(d.get('positive_share')))}</td>"
             f"<td class='num'>{esc(pct(d.get('negative_share')))}</td>"
@@ -180,7 +189,7 @@ def render_html(
     all_labels = {**(summary.get("labels") or {}), **(labels or {})}
     info = summary.get("run_info") or {}
     config_name = info.get("config") or info.get("config_name") or ""
-    title = f"{TITLE} · {config_name}" if config_name else TITLE
+    title = f"{_title(summary)} · {config_name}" if config_name else _title(summary)
     body = [_header(summary)]
     if not (summary.get("counts") or {}).get("analysed"):
         body.append('<section><div class="empty">本次运行没有可分析的评论。</div></section>')

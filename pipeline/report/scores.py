@@ -19,6 +19,87 @@ from pipeline.report._common import column, label_for, numeric, rounded, share
 logger = logging.getLogger(__name__)
 
 
+def _tally(groups: pd.Series, values: pd.Series) -> dict[tuple[str, str], int]:
+    """``{(group, value): count}`` for aligned group keys and values."""
+    if len(groups) == 0:
+        return {}
+    sizes = pd.DataFrame({"g": groups.to_numpy(), "v": values.to_numpy()}).groupby(["g", "v"]).size()
+    return {(str(g), str(v)): int(n) for (g, v), n in sizes.items()}
+
+
+def _spec_stats(
+    spec: Mapping[str, Any], counts: Mapping[str, int], mentions: int, labels: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """One dimension's figures from its polarity counts."""
+    key = str(spec["key"])
+    rated = sum(counts.values())
+    pos_share = share(counts["positive"], rated)
+    neg_share = share(counts["negative"], rated)
+    net = None if rated == 0 else pos_share - neg_share
+    target = spec.get("target_negative_share")
+    target = None if target is None else float(target)
+    gap = None if target is None or neg_share is None else neg_share - target
+    return {
+        "key": key,
+        "label": str(spec.get("label") or label_for(key, labels)),
+        "weight": float(spec.get("weight") or 0.0),
+        "servqual": bool(spec.get("servqual", False)),
+        "reviews": rated,
+        "mentions": mentions,
+        **counts,
+        "positive_share": rounded(pos_share),
+        "neutral_share": rounded(share(counts["neutral"], rated)),
+        "negative_share": rounded(neg_share),
+        "net_score": rounded(net),
+        "target_negative_share": target,
+        "gap": rounded(gap),
+        "meets_target": None if gap is None else bool(gap <= 1e-12),
+    }
+
+
+def grouped_dimension_stats(
+    feedback: pd.DataFrame,
+    mentions: pd.DataFrame,
+    dims: Sequence[Mapping[str, Any]],
+    groups: pd.Series,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`dimension_stats` for every group of reviews at once (one pass per dimension).
+
+    Args:
+        feedback: Reviews.
+        mentions: Their clause mentions (joined to groups through ``review_id``).
+        dims: Dimension specs.
+        groups: A group key per review, aligned with ``feedback``; ``''`` rows are skipped.
+        labels: Fallback Chinese labels.
+
+    Returns:
+        ``{group: [stats per dimension]}`` for every non-empty group, in sorted order.
+    """
+    group_keys = groups.astype(str).reset_index(drop=True)
+    group_of = dict(zip(column(feedback, "review_id"), group_keys))
+    mention_groups = column(mentions, "review_id").map(group_of).fillna("").reset_index(drop=True)
+    mention_dim = column(mentions, "dimension").reset_index(drop=True)
+    mention_pol = column(mentions, "polarity").reset_index(drop=True)
+    names = sorted(set(group_keys) - {""})
+    result: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for spec in dims:
+        key = str(spec["key"])
+        in_dim = mention_dim == key
+        col = f"dim_{key}"
+        if col in feedback.columns:
+            tally = _tally(group_keys, column(feedback, col).reset_index(drop=True))
+        else:
+            logger.debug("no column %s; counting clause mentions for '%s'", col, key)
+            tally = _tally(mention_groups[in_dim], mention_pol[in_dim])
+        mention_counts = mention_groups[in_dim].value_counts()
+        for name in names:
+            counts = {p: tally.get((name, p), 0) for p in ("positive", "neutral", "negative")}
+            mentioned = int(mention_counts.get(name, 0))
+            result[name].append(_spec_stats(spec, counts, mentioned, labels))
+    return result
+
+
 def dimension_stats(
     feedback: pd.DataFrame,
     mentions: pd.DataFrame,
@@ -37,45 +118,12 @@ def dimension_stats(
     Returns:
         One dict per dimension, in the order of ``dims``.
     """
-    mention_dim = column(mentions, "dimension")
-    mention_pol = column(mentions, "polarity")
-    out = []
-    for spec in dims:
-        key = str(spec["key"])
-        in_dim = mention_dim == key
-        col = f"dim_{key}"
-        if col in feedback.columns:
-            verdicts = column(feedback, col)
-        else:
-            logger.debug("no column %s; counting clause mentions for '%s'", col, key)
-            verdicts = mention_pol[in_dim]
-        counts = {pol: int((verdicts == pol).sum()) for pol in ("positive", "neutral", "negative")}
-        rated = sum(counts.values())
-        pos_share = share(counts["positive"], rated)
-        neg_share = share(counts["negative"], rated)
-        net = None if rated == 0 else pos_share - neg_share
-        target = spec.get("target_negative_share")
-        target = None if target is None else float(target)
-        gap = None if target is None or neg_share is None else neg_share - target
-        out.append(
-            {
-                "key": key,
-                "label": str(spec.get("label") or label_for(key, labels)),
-                "weight": float(spec.get("weight") or 0.0),
-                "servqual": bool(spec.get("servqual", False)),
-                "reviews": rated,
-                "mentions": int(in_dim.sum()),
-                **counts,
-                "positive_share": rounded(pos_share),
-                "neutral_share": rounded(share(counts["neutral"], rated)),
-                "negative_share": rounded(neg_share),
-                "net_score": rounded(net),
-                "target_negative_share": target,
-                "gap": rounded(gap),
-                "meets_target": None if gap is None else bool(gap <= 1e-12),
-            }
-        )
-    return out
+    everyone = pd.Series(["*"] * len(feedback), dtype=object)
+    stats = grouped_dimension_stats(feedback, mentions, dims, everyone, labels)
+    if "*" in stats:
+        return stats["*"]
+    zero = {"positive": 0, "neutral": 0, "negative": 0}
+    return [_spec_stats(spec, zero, 0, labels) for spec in dims]
 
 
 def quality_index(stats: Sequence[Mapping[str, Any]]) -> float | None:
@@ -120,21 +168,25 @@ def group_scores(
     Returns:
         ``{group: {...}}`` for every non-empty group, in sorted key order.
     """
-    review_ids = column(feedback, "review_id")
-    mention_ids = column(mentions, "review_id")
-    scores = numeric(feedback, "sentiment_score")
-    sentiment_label = column(feedback, "sentiment_label")
+    keys = groups.astype(str).reset_index(drop=True)
+    stats_by_group = grouped_dimension_stats(feedback, mentions, dims, keys)
+    frame = pd.DataFrame(
+        {
+            "g": keys.to_numpy(),
+            "score": numeric(feedback, "sentiment_score").to_numpy(),
+            "negative": (column(feedback, "sentiment_label") == "negative").to_numpy(),
+        }
+    )
+    agg = frame.groupby("g").agg(
+        reviews=("g", "size"), mean=("score", "mean"), negative=("negative", "sum")
+    )
     result: dict[str, dict[str, Any]] = {}
-    for name in sorted(set(groups) - {""}):
-        mask = groups == name
-        part = feedback[mask]
-        part_mentions = mentions[mention_ids.isin(set(review_ids[mask]))]
-        stats = dimension_stats(part, part_mentions, dims)
-        part_scores = scores[mask]
+    for name, stats in stats_by_group.items():
+        row = agg.loc[name]
         result[name] = {
-            "reviews": int(mask.sum()),
-            "mean_sentiment": rounded(part_scores.mean()) if part_scores.notna().any() else None,
-            "negative_share": rounded(share((sentiment_label[mask] == "negative").sum(), mask.sum())),
+            "reviews": int(row["reviews"]),
+            "mean_sentiment": rounded(row["mean"]),
+            "negative_share": rounded(share(row["negative"], row["reviews"])),
             "service_quality_index": quality_index(stats),
             "dimension_negative_share": {s["key"]: s["negative_share"] for s in stats},
             "dimension_net_score": {s["key"]: s["net_score"] for s in stats},

@@ -28,10 +28,10 @@ from pipeline.report.scores import dimension_stats, group_scores, quality_index
 
 logger = logging.getLogger(__name__)
 
-#: How many issue / praise themes the summary keeps.
-TOP_THEMES = 10
-#: Example quotes kept per theme.
-QUOTES_PER_THEME = 3
+#: How many issue / praise themes the summary keeps by default.
+TOP_N = 10
+#: Example quotes kept per theme by default.
+EXAMPLES_PER_ISSUE = 3
 
 
 def _value_counts(values: pd.Series, known: Sequence[str]) -> dict[str, int]:
@@ -73,7 +73,7 @@ def _trend(
 
 
 def _themes(
-    mentions: pd.DataFrame, polarity: str, labels: Mapping[str, str], top: int
+    mentions: pd.DataFrame, polarity: str, labels: Mapping[str, str], top: int, examples: int
 ) -> list[dict[str, Any]]:
     """(dimension, sub-aspect) pairs ranked by how many clauses of one polarity name them."""
     frame = pd.DataFrame(
@@ -95,7 +95,7 @@ def _themes(
     grouped = frame.groupby(["dimension", "sub_aspect"], sort=False)
     themes = []
     for (dim, sub), part in grouped:
-        quotes = list(dict.fromkeys(c for c in part["clause"] if c))[:QUOTES_PER_THEME]
+        quotes = list(dict.fromkeys(c for c in part["clause"] if c))[:examples]
         themes.append(
             {
                 "dimension": dim,
@@ -174,7 +174,8 @@ def compute_summary(
     *,
     run_info: Mapping[str, Any],
     labels: Mapping[str, str] | None = None,
-    top_themes: int = TOP_THEMES,
+    top_n: int = TOP_N,
+    examples_per_issue: int = EXAMPLES_PER_ISSUE,
 ) -> dict[str, Any]:
     """Compute every figure of the report.
 
@@ -184,9 +185,11 @@ def compute_summary(
         dims: Dimension specs (``key``, ``label``, ``weight``, ``servqual``,
             ``target_negative_share``) in display order.
         run_info: Echoed as ``run_info`` (``run_id``, ``config``, ``generated_at``, ...);
-            ``run_date`` (``YYYY-MM-DD``) is the reference for overdue actions.
+            ``run_date`` (``YYYY-MM-DD``) is the reference for overdue actions; ``title``
+            becomes the page title.
         labels: Chinese labels for codes, overriding the defaults.
-        top_themes: How many issue and praise themes to keep.
+        top_n: How many issue and praise themes to keep.
+        examples_per_issue: Example quotes kept per theme.
 
     Returns:
         A JSON-serialisable dict (no NaN: missing figures are ``None``).
@@ -229,8 +232,8 @@ def compute_summary(
             for name, figures in group_scores(analysed, used, dims, stores).items()
         ],
         "trend": _trend(analysed, used, dims),
-        "top_issues": _themes(used, "negative", labels, top_themes),
-        "top_praise": _themes(used, "positive", labels, top_themes),
+        "top_issues": _themes(used, "negative", labels, top_n, examples_per_issue),
+        "top_praise": _themes(used, "positive", labels, top_n, examples_per_issue),
         "topics": _topics(analysed),
         "actions": _actions(feedback, _run_date(run_info)),
         "labels": labels,

@@ -55,6 +55,8 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 WIDE_COLUMNS = {"evidence": 50, "action": 40}
 MAX_SHEET_NAME = 31
+#: Rows looked at when sizing columns (enough to be representative, cheap on big sheets).
+WIDTH_SAMPLE_ROWS = 300
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 #: Names Excel refuses or reserves (compared case-insensitively).
 _RESERVED = {"history", SUMMARY_SHEET.lower()}
@@ -110,9 +112,9 @@ def _header_row(ws: Worksheet, headers: list[str], row: int = 1) -> None:
 
 
 def _fit_widths(ws: Worksheet, fixed: Mapping[int, float] | None = None) -> None:
-    """Column widths from the longest cell (CJK counted double), capped at 60."""
+    """Column widths from the longest cell of the first rows (CJK counted double), capped at 60."""
     widths: dict[int, float] = {}
-    for row in ws.iter_rows():
+    for row in ws.iter_rows(max_row=WIDTH_SAMPLE_ROWS):
         for cell in row:
             if cell.value is not None:
                 longest = max(display_width(line) for line in str(cell.value).split("\n"))

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 REQUIRES = ("clauses", "clause_tokens")
 PRODUCES = ("sentiment_score", "sentiment_label", "clause_scores")
+MIN_REVIEWS_FOR_PRIOR = 20
 
 
 def run(df: pd.DataFrame, params: SentimentParams, res: Resources) -> pd.DataFrame:
@@ -44,13 +45,24 @@ def run(df: pd.DataFrame, params: SentimentParams, res: Resources) -> pd.DataFra
         return out
     if params.adapt_on_rating and "rating" in df.columns:
         model = _adapt_on_ratings(model, df, clause_tokens, params, res)
-    scores, clause_scores = sm.score_reviews(model, clauses, clause_tokens, contrast_weight=params.contrast_weight)
+    scores, clause_scores = sm.score_reviews(
+        model,
+        clauses,
+        clause_tokens,
+        contrast_weight=params.contrast_weight,
+        degree_weight=params.degree_weight,
+        review_weight=params.review_weight,
+        contrast_words=tuple(res.config.segment.contrast_words),
+    )
     scores = np.asarray(scores, dtype=float)
-    if params.adapt_prior and len(scores) >= 20:
+    if len(scores) >= MIN_REVIEWS_FOR_PRIOR:
         train_prior = float(getattr(model, "train_prior_", 0.5))
-        prior, scores = sm.estimate_prior(scores, train_prior=train_prior)
+        prior, adjusted = sm.estimate_prior(scores, train_prior=train_prior)
         res.facts["sentiment_estimated_positive_prior"] = round(float(prior), 4)
         res.facts["sentiment_train_positive_prior"] = round(train_prior, 4)
+        res.facts["sentiment_prior_applied"] = bool(params.adapt_prior)
+        if params.adapt_prior:
+            scores = np.asarray(adjusted, dtype=float)
     scores = np.clip(scores, 0.0, 1.0)
     out = df.copy()
     out["sentiment_score"] = scores
@@ -66,11 +78,13 @@ def _adapt_on_ratings(model, df: pd.DataFrame, clause_tokens: list, params: Sent
     usable = (ratings >= params.rating_positive_min) | (ratings <= params.rating_negative_max)
     n_pos = int((ratings >= params.rating_positive_min).sum())
     n_neg = int((ratings <= params.rating_negative_max).sum())
-    if usable.sum() < params.min_rated_reviews or min(n_pos, n_neg) < 5:
+    if min(n_pos, n_neg) < params.min_rated_per_class:
         res.facts["sentiment_adapted_on_ratings"] = 0
         return model
     docs = [[t for ct in toks for t in ct] for toks in clause_tokens]
-    adapted = sm.adapt_on_ratings(model, docs, ratings, positive_min=params.rating_positive_min, negative_max=params.rating_negative_max)
+    adapted = sm.adapt_on_ratings(
+        model, docs, ratings, positive_min=params.rating_positive_min, negative_max=params.rating_negative_max, min_per_class=params.min_rated_per_class
+    )
     res.facts["sentiment_adapted_on_ratings"] = int(usable.sum())
     logger.info("sentiment adapted on %d rated reviews (%d positive, %d negative)", int(usable.sum()), n_pos, n_neg)
     return adapted

@@ -63,28 +63,39 @@ def lda_e_step(
     """
     gamma = np.array(gamma, dtype=np.float64, copy=True)
     beta_t = np.ascontiguousarray(exp_elog_beta.T, dtype=np.float64)
-    active = np.arange(counts.shape[0])
+    # Work on a compacted copy of the unconverged rows; re-compact only when a quarter of
+    # them has converged, since slicing the sparse rows costs about as much as an update.
+    work = np.arange(counts.shape[0])
+    sub, beta_nz = counts, beta_t[counts.indices]
+    done = np.zeros(work.size, dtype=bool)
     for _ in range(max_iter):
-        if active.size == 0:
+        if done.all():
             break
-        sub = counts[active]
-        g = gamma[active]
+        if done.sum() * 4 > work.size:
+            work, sub = work[~done], sub[~done]
+            beta_nz, done = beta_t[sub.indices], np.zeros(work.size, dtype=bool)
+        g = gamma[work]
         exp_elog_theta = _exp_dirichlet_expectation(g)
-        ratio = _count_ratio(sub, exp_elog_theta, beta_t)
+        ratio = _count_ratio(sub, exp_elog_theta, beta_nz)
         new = alpha + exp_elog_theta * (ratio @ beta_t)
         change = np.abs(new - g).mean(axis=1)
-        gamma[active] = new
-        active = active[change >= threshold]
+        # Converged rows keep their value, exactly as if they had been dropped.
+        update = ~done
+        gamma[work[update]] = new[update]
+        done |= change < threshold
     exp_elog_theta = _exp_dirichlet_expectation(gamma)
-    ratio = _count_ratio(counts, exp_elog_theta, beta_t)
+    ratio = _count_ratio(counts, exp_elog_theta, beta_t[counts.indices])
     sstats = np.asarray((ratio.T @ exp_elog_theta).T) * exp_elog_beta
     return gamma, sstats
 
 
-def _count_ratio(counts: sp.csr_matrix, exp_elog_theta: np.ndarray, beta_t: np.ndarray) -> sp.csr_matrix:
-    """counts / phinorm for each non-zero (document, term), as a sparse matrix."""
-    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-    phinorm = np.einsum("nk,nk->n", exp_elog_theta[rows], beta_t[counts.indices]) + _EPS
+def _count_ratio(counts: sp.csr_matrix, exp_elog_theta: np.ndarray, beta_nz: np.ndarray) -> sp.csr_matrix:
+    """counts / phinorm for each non-zero (document, term), as a sparse matrix.
+
+    ``beta_nz`` holds the exp(E[log beta]) column of each stored term, row by row.
+    """
+    theta_nz = np.repeat(exp_elog_theta, np.diff(counts.indptr), axis=0)
+    phinorm = np.einsum("nk,nk->n", theta_nz, beta_nz) + _EPS
     return sp.csr_matrix((counts.data / phinorm, counts.indices, counts.indptr), shape=counts.shape)
 
 

@@ -36,8 +36,11 @@ _NOT_FINGERPRINTED = frozenset({"n_jobs"})
 
 PARAM_NAMES = (
     "backend", "num_topics", "min_topics", "max_topics", "seed", "passes", "iterations", "top_n",
-    "no_below", "no_above", "keep_n", "max_docs", "coherence", "coherence_top_n", "n_jobs",
+    "no_below", "no_above", "keep_n", "stopwords", "relevance", "max_docs", "coherence", "coherence_top_n",
+    "n_jobs",
 )
+
+_TINY = 1e-12
 
 Docs = Sequence[Sequence[str]]
 
@@ -64,6 +67,11 @@ class TopicModel:
         no_below: a term must occur in at least this many fitting documents.
         no_above: a term must occur in at most this share of fitting documents.
         keep_n: at most this many terms (the most frequent); ``None`` for no limit.
+        stopwords: extra words left out of topics only (e.g. brand or platform names, or
+            words the sentiment stage needs but topics do not).
+        relevance: lambda of the keyword relevance ranking, in [0, 1]; 1 ranks keywords by
+            p(word | topic), lower values favour words distinctive of the topic (see
+            :func:`_top_ids`). Also used for the words scored for coherence.
         max_docs: fit on a deterministic sample of at most this many non-empty documents;
             ``None`` fits on all. ``transform`` always applies to every document.
         coherence: ``"c_npmi"`` (default) or ``"u_mass"``; see :mod:`pipeline.topicmodel.coherence`.
@@ -94,6 +102,8 @@ class TopicModel:
         no_below: int = 3,
         no_above: float = 0.5,
         keep_n: int | None = 20_000,
+        stopwords: Sequence[str] = (),
+        relevance: float = 0.6,
         max_docs: int | None = 20_000,
         coherence: str = "c_npmi",
         coherence_top_n: int = 10,
@@ -110,6 +120,8 @@ class TopicModel:
         self.no_below = no_below
         self.no_above = no_above
         self.keep_n = keep_n
+        self.stopwords = stopwords
+        self.relevance = relevance
         self.max_docs = max_docs
         self.coherence = coherence
         self.coherence_top_n = coherence_top_n
@@ -129,6 +141,7 @@ class TopicModel:
         otherwise refit. ``n_jobs`` is left out: it does not change the result.
         """
         params = {k: v for k, v in self.get_params().items() if k not in _NOT_FINGERPRINTED}
+        params["stopwords"] = sorted(set(params["stopwords"]))
         payload = json.dumps({"format": MODEL_FORMAT, **params}, sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -181,10 +194,11 @@ class TopicModel:
             return self
         candidates = self._candidate_ks(*counts.shape)
         presence = presence_matrix(counts)
-        fitted = self._fit_candidates(counts, presence, candidates)
+        term_prob = np.asarray(counts.sum(axis=0)).ravel() / counts.sum()
+        fitted = self._fit_candidates(counts, presence, term_prob, candidates)
         self.coherence_scores_ = {k: score for k, _, score in fitted}
         best_k, best_backend, _ = max(fitted, key=lambda f: (f[2], -f[0]))
-        self._set_fitted(best_backend, counts, presence)
+        self._set_fitted(best_backend, counts, presence, term_prob)
         logger.info(
             "topics: k=%d (%s %s=%.4f) from %d documents, %d terms (%.1fs)",
             best_k, best_backend.name, self.coherence, self.coherence_scores_[best_k],
@@ -207,6 +221,9 @@ class TopicModel:
         # Ids follow first appearance in document order, then filter_extremes compacts them
         # in that order: the same documents always give the same vocabulary.
         dictionary = Dictionary(docs, prune_at=None)
+        stop_ids = [dictionary.token2id[w] for w in sorted(set(self.stopwords)) if w in dictionary.token2id]
+        if stop_ids:
+            dictionary.filter_tokens(bad_ids=stop_ids)
         dictionary.filter_extremes(no_below=self.no_below, no_above=self.no_above, keep_n=self.keep_n)
         return [dictionary[i] for i in range(len(dictionary))]
 
@@ -218,15 +235,15 @@ class TopicModel:
             logger.warning("topics: %d documents and %d terms allow at most k=%d; trying k in %s", n_docs, n_terms, limit, ks)
         return ks
 
-    def _fit_candidates(self, counts: sp.csr_matrix, presence: sp.csc_matrix, ks: list[int]) -> list[tuple]:
-        args = (counts, presence, self.get_params())
+    def _fit_candidates(self, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray, ks: list[int]) -> list[tuple]:
+        args = (counts, presence, term_prob, self.get_params())
         if self.n_jobs == 1 or len(ks) == 1:
             return [_fit_one(k, *args) for k in ks]
         from joblib import Parallel, delayed
 
         return Parallel(n_jobs=self.n_jobs)(delayed(_fit_one)(k, *args) for k in ks)
 
-    def _set_fitted(self, backend: LdaBackend | NmfBackend, counts: sp.csr_matrix, presence: sp.csc_matrix) -> None:
+    def _set_fitted(self, backend: LdaBackend | NmfBackend, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray) -> None:
         assigned = backend.doc_topic(counts, self.iterations).argmax(axis=1)
         sizes = np.bincount(assigned, minlength=backend.topic_word().shape[0])
         # Largest topic first; stable so equal sizes keep the model's order.
@@ -234,7 +251,7 @@ class TopicModel:
         self.backend_ = backend.permute(order)
         self.topic_sizes_ = [int(s) for s in sizes[order]]
         self.num_topics_ = len(order)
-        top = _top_ids(self.backend_.topic_word(), max(self.top_n, self.coherence_top_n))
+        top = _top_ids(self.backend_.topic_word(), max(self.top_n, self.coherence_top_n), term_prob, self.relevance)
         self.keywords_ = {t: [self.vocabulary_[i] for i in ids[: self.top_n]] for t, ids in enumerate(top)}
         scores = topic_coherence([ids[: self.coherence_top_n] for ids in top], presence, self.coherence)
         self.topic_coherence_ = [float(s) for s in scores]
@@ -383,6 +400,10 @@ def _param_problems(params: dict[str, Any]) -> list[str]:
     no_above = params["no_above"]
     check("no_above", isinstance(no_above, (int, float)) and not isinstance(no_above, bool) and 0 < no_above <= 1, "a number in (0, 1]")
     check("keep_n", is_int(params["keep_n"], 1, none_ok=True), "an integer >= 1, or null for no limit")
+    stopwords = params["stopwords"]
+    check("stopwords", not isinstance(stopwords, str) and all(isinstance(w, str) for w in stopwords), "a list of words")
+    relevance = params["relevance"]
+    check("relevance", isinstance(relevance, (int, float)) and not isinstance(relevance, bool) and 0 <= relevance <= 1, "a number in [0, 1]")
     check("max_docs", is_int(params["max_docs"], 1, none_ok=True), "an integer >= 1, or null to fit on every document")
     check("coherence", params["coherence"] in COHERENCE_MEASURES, f"one of {', '.join(repr(m) for m in COHERENCE_MEASURES)}")
     check("coherence_top_n", is_int(params["coherence_top_n"], 2), "an integer >= 2")
@@ -391,19 +412,27 @@ def _param_problems(params: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _fit_one(k: int, counts: sp.csr_matrix, presence: sp.csc_matrix, params: dict[str, Any]) -> tuple:
+def _fit_one(k: int, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray, params: dict[str, Any]) -> tuple:
     """Fit one candidate k; returns ``(k, backend, mean coherence)`` (module level for joblib)."""
     started = time.perf_counter()
     backend = BACKENDS[params["backend"]].fit(counts, k, seed=params["seed"], passes=params["passes"], iterations=params["iterations"])
-    top = _top_ids(backend.topic_word(), params["coherence_top_n"])
+    top = _top_ids(backend.topic_word(), params["coherence_top_n"], term_prob, params["relevance"])
     score = float(np.mean(topic_coherence(top, presence, params["coherence"])))
     logger.debug("topics: k=%d %s=%.4f (%.1fs)", k, params["coherence"], score, time.perf_counter() - started)
     return k, backend, score
 
 
-def _top_ids(topic_word: np.ndarray, n: int) -> list[np.ndarray]:
-    """Ids of the ``n`` heaviest terms of each topic; ties go to the lower id."""
-    return [np.argsort(-row, kind="stable")[:n] for row in topic_word]
+def _top_ids(topic_word: np.ndarray, n: int, term_prob: np.ndarray, relevance: float) -> list[np.ndarray]:
+    """Ids of the ``n`` most relevant terms of each topic; ties go to the lower id.
+
+    Relevance (Sievert and Shirley, 2014) is ``lambda * log p(w|t) + (1 - lambda) *
+    log(p(w|t) / p(w))``: with lambda below 1, words frequent everywhere (还是, 感觉, 比较)
+    give way to the words that set the topic apart. lambda = 1 ranks by p(w|t) alone.
+    """
+    p_wt = topic_word / np.maximum(topic_word.sum(axis=1, keepdims=True), _TINY)
+    log_p = np.log(p_wt + _TINY)
+    score = relevance * log_p + (1.0 - relevance) * (log_p - np.log(term_prob + _TINY))
+    return [np.argsort(-row, kind="stable")[:n] for row in score]
 
 
 def _count_matrix(docs: Sequence[Sequence[str]], index: dict[str, int], n_terms: int) -> sp.csr_matrix:

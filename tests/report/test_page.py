@@ -75,3 +75,11 @@ def test_page_label_override(feedback, mentions, dims, run_info):
     summary = compute_summary(feedback, mentions, dims, run_info=run_info)
     page = render_html(summary, feedback, mentions, labels={"critical": "特急"})
     assert "特急" in page
+
+
+def test_page_title_and_config_name_from_run_info(feedback, mentions, dims):
+    info = {"run_id": "x1", "config_name": "restaurant", "title": "门店<周报>"}
+    summary = compute_summary(feedback, mentions, dims, run_info=info)
+    page = render_html(summary, feedback, mentions)
+    assert "<title>门店&lt;周报&gt; · restaurant</title>" in page
+    assert "不计入指数" in page  # price is an extra category

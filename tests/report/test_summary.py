@@ -177,3 +177,25 @@ def test_summary_without_optional_columns(feedback, mentions, dims, run_info):
     assert result["by_store"] == [] and result["trend"] == []
     # no dim_empathy column: clause mentions counted instead (r1 positive, r6 neutral)
     assert _dim(result, "empathy")["net_score"] == pytest.approx(0.5)
+
+
+def test_summary_top_n_and_examples_per_issue(feedback, mentions, dims, run_info):
+    result = compute_summary(
+        feedback, mentions, dims, run_info=run_info, top_n=2, examples_per_issue=0
+    )
+    assert len(result["top_issues"]) == 2
+    assert all(t["examples"] == [] for t in result["top_issues"])
+
+
+def test_summary_accepts_nullable_string_frames(feedback, mentions, dims, run_info):
+    # The runner hands over pandas "string" columns where missing values are <NA>.
+    text_cols = [c for c in feedback.columns if c not in ("sentiment_score", "topic_id")]
+    nullable = feedback.astype({c: "string" for c in text_cols})
+    nullable.loc[nullable["review_id"] == "r4", ["date", "store", "duplicate_of"]] = pd.NA
+    m = mentions.astype({c: "string" for c in ("clause", "sub_aspect", "terms")})
+    m.loc[0, "sub_aspect"] = pd.NA
+    m.loc[1, "score"] = np.nan
+    result = compute_summary(nullable, m, dims, run_info=run_info)
+    json.dumps(result, allow_nan=False)
+    assert result["service_quality_index"] == pytest.approx(60.73, abs=0.01)
+    assert result["counts"]["duplicates"] == 1
