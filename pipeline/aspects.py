@@ -84,13 +84,14 @@ class AspectMatcher:
         self.lexicon = lexicon
         self.left_window = left_window
         self.right_window = right_window
-        words = sorted(set(lexicon.entries) | set(lexicon.bound), key=lambda w: (-len(w), w))
-        self._term_re = re.compile("|".join(re.escape(w) for w in words)) if words else None
+        words = set(lexicon.entries) | set(lexicon.bound)
+        self._term_re = re.compile(_trie_pattern(words)) if words else None
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS}, key=len, reverse=True))
         self._neg_re = re.compile(f"(?:{'|'.join(map(re.escape, negators))})(?:{degree}){{0,2}}$")
         self._max_neg = max(len(n) for n in negators) + 4
         self._patterns = list(lexicon.patterns)
+        self._any_pattern = _combined([p.regex.pattern for p in self._patterns])
 
     def match(self, clause: str, tokens: list[str]) -> list[Mention]:
         """Mentions in one clause.
@@ -121,7 +122,8 @@ class AspectMatcher:
                     found.append((h.start, t.entry.dimension, t.entry.sub_aspect, h.term, h.polarity))
             elif h.entry is None:
                 self._link_bound(clause, h, targets, found)
-        for p in self._patterns:
+        patterns = self._patterns if self._any_pattern is None or self._any_pattern.search(clause) else ()
+        for p in patterns:
             for m in p.regex.finditer(clause):
                 found.append((m.start(), p.dimension, p.sub_aspect, m.group(0), p.polarity))
         if not found:
@@ -203,6 +205,43 @@ class AspectMatcher:
         pol = -e.polarity if negated and e.polarity else e.polarity
         found.append((t.start, e.dimension, e.sub_aspect, t.term, None))
         found.append((op.start, e.dimension, e.sub_aspect, op.term, pol))
+
+
+def _combined(patterns: list[str]) -> re.Pattern[str] | None:
+    """One regex that matches where any pattern does (a cheap pre-check), or None."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error:  # e.g. two patterns use the same group name: check them one by one
+        return None
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """A regex matching any of ``words``, longest first, compiled as a prefix tree.
+
+    A flat alternation of thousands of terms is tried term by term at every position; the
+    tree shares prefixes, which makes matching many times faster.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            # Greedy optional: the longer term wins, the shorter one is the fallback.
+            return body + "?" if len(branches) == 1 and len(body) == 1 else f"(?:{body})?"
+        return body
+
+    return build(trie)
 
 
 def _token_spans(clause: str, tokens: list[str]) -> tuple[set[int], set[int], list[tuple[int, int]]]:

@@ -62,6 +62,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", metavar="STAGE", help="first stage to run; earlier stages come from the cache")
     p.add_argument("--to", dest="end", metavar="STAGE", help="last stage to run")
     p.add_argument("--retrain-topics", action="store_true", help="refit the topic model instead of reusing the saved one")
+    p.add_argument("--full", action="store_true", help="reprocess every review, not only those new or changed since earlier runs")
     p.add_argument("--run-date", type=dt.date.fromisoformat, help="date due dates count from when a review has none (YYYY-MM-DD; default today)")
     p.add_argument("--log-file", type=Path, help="also log here (default: <output-dir>/run.log)")
     return p
@@ -79,6 +80,7 @@ def _overrides(args: argparse.Namespace) -> dict:
         "input.columns.date": getattr(args, "date_column", None),
         "input.columns.rating": getattr(args, "rating_column", None),
         "topics.retrain": True if getattr(args, "retrain_topics", False) else None,
+        "output.incremental": False if getattr(args, "full", False) else None,
     }
 
 
@@ -103,7 +105,7 @@ def setup_logging(quiet: bool, verbose: bool, log_file: Path | None) -> None:
         fh.setFormatter(fmt)
         root.addHandler(fh)
     for noisy in ("gensim", "jieba", "smart_open"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 def _load(args: argparse.Namespace, overrides: dict | None = None):
@@ -132,7 +134,7 @@ def cmd_validate(argv: list[str]) -> int:
     args = p.parse_args(argv)
     setup_logging(args.quiet, args.verbose, None)
     config = _load(args)
-    from pipeline.runner import build_matcher, build_segmenter
+    from pipeline.resources import build_matcher, build_segmenter
 
     matcher = build_matcher(config)
     build_segmenter(config, matcher)

@@ -73,7 +73,8 @@ class InputParams(_Strict):
 class OutputParams(_Strict):
     dir: Path = Path("data/output")
     cache_dir: Path | None = Field(None, description="intermediates for --from/--to; default <dir>/.cache")
-    model_dir: Path | None = Field(None, description="trained models; default <dir>/../models")
+    model_dir: Path | None = Field(None, description="trained sentiment models; default data/models in the project")
+    incremental: bool = Field(True, description="process only reviews not seen (or changed) since earlier runs into this folder")
 
 
 # --- stages ---------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ from pipeline import io
 from pipeline.config import Config
 from pipeline.errors import ConfigError, StageError
 from pipeline.stages import STAGE_NAMES, STAGES
+from pipeline.resources import build_resources, topic_model_dir
 from pipeline.stages.base import REJECT_COL, Resources
+from pipeline.store import StateStore, run_lock, text_hash
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STORE_DIR = "store"
 REJECT_COLUMNS = ["source_row", "review_id", "stage", "reason", "text"]
 PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented")
 
@@ -58,92 +60,9 @@ def select_stages(start: str | None, end: str | None) -> list[str]:
     return list(STAGE_NAMES[i : j + 1])
 
 
-def model_dir(config: Config) -> Path:
-    """Where trained models are cached (gitignored ``data/models`` by default)."""
-    return Path(config.output.model_dir) if config.output.model_dir else PROJECT_ROOT / "data" / "models"
-
-
 def cache_dir(config: Config) -> Path:
     """Where stage intermediates are cached for ``--from``/``--to``."""
     return Path(config.output.cache_dir) if config.output.cache_dir else Path(config.output.dir) / ".cache"
-
-
-def topic_model_dir(config: Config) -> Path:
-    """The saved topic model of this output folder (reused night to night)."""
-    return Path(config.output.dir) / "models" / "topics"
-
-
-# --- resources ------------------------------------------------------------------------------
-
-
-def build_segmenter(config: Config, matcher: Any = None):
-    """The jieba segmenter with the config's dictionaries and every lexicon term kept whole."""
-    from pipeline.text import get_segmenter
-
-    extra = tuple(matcher.lexicon.terms()) if matcher is not None and hasattr(matcher, "lexicon") else ()
-    return get_segmenter(
-        tuple(str(p) for p in config.segment.user_dicts),
-        tuple(str(p) for p in config.segment.stopwords),
-        extra,
-    )
-
-
-def build_matcher(config: Config):
-    """The aspect matcher from the configured lexicon packs (validated on load)."""
-    from pipeline.aspects import AspectMatcher
-    from pipeline.lexicon import load_lexicon
-
-    lexicon = load_lexicon([Path(p) for p in config.dimensions.lexicons], list(config.dimensions.dimensions))
-    return AspectMatcher(lexicon)
-
-
-def load_sentiment_model(config: Config, segmenter: Any):
-    """The configured sentiment model (trained on first use and cached in ``model_dir``)."""
-    from pipeline.sentiment import load_default_model
-
-    settings = {"C": config.sentiment.C} if config.sentiment.backend.value == "sklearn" else {}
-    return load_default_model(config.sentiment.backend.value, model_dir(config) / "sentiment", segmenter, **settings)
-
-
-def load_topic_model(config: Config):
-    """The saved topic model when it matches the config and retraining was not asked for."""
-    from pipeline.stages.topics import build_model
-    from pipeline.topicmodel import TopicModel
-
-    params = config.topics
-    directory = topic_model_dir(config)
-    if params.retrain or params.backend.value == "none" or not directory.is_dir():
-        return None
-    try:
-        model = TopicModel.load(directory)
-    except Exception as exc:  # a broken or old save is refitted, not fatal
-        logger.warning("saved topic model in %s unusable (%s); refitting", directory, exc)
-        return None
-    if model.params_fingerprint() != build_model(params).params_fingerprint():
-        logger.info("topic settings changed since the saved model; refitting")
-        return None
-    logger.info("reusing the saved topic model (%d topics) from %s", model.num_topics_, directory)
-    return model
-
-
-def build_resources(config: Config, stages: list[str], run_date: dt.date) -> Resources:
-    """Load what the selected stages need, once."""
-    res = Resources(config=config, run_date=run_date)
-    needs_text = {"segment", "sentiment", "dimensions"} & set(stages)
-    if "dimensions" in stages or "segment" in stages:
-        res.matcher = build_matcher(config)
-    if needs_text:
-        res.segmenter = build_segmenter(config, res.matcher)
-    if "sentiment" in stages:
-        t = time.perf_counter()
-        res.sentiment_model = load_sentiment_model(config, res.segmenter)
-        logger.info("sentiment model ready (%s, %.1fs)", config.sentiment.backend.value, time.perf_counter() - t)
-    if "topics" in stages:
-        res.topic_model = load_topic_model(config)
-    return res
-
-
-# --- running --------------------------------------------------------------------------------
 
 
 def check_requires(stage: str, df: pd.DataFrame) -> None:
@@ -174,8 +93,25 @@ def split_rejects(df: pd.DataFrame, stage: str) -> tuple[pd.DataFrame, pd.DataFr
     return kept, rejects
 
 
+@dataclass
+class _Run:
+    """Mutable state of one run, passed between the runner's steps."""
+
+    config: Config
+    stages: list[str]
+    run_id: str
+    started: dt.datetime
+    df: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    rows_read: int = 0
+    input_facts: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
+    processed: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
 def run_pipeline(config: Config, *, start: str | None = None, end: str | None = None, run_date: dt.date | None = None) -> RunResult:
-    """Run the selected stages and write the outputs of the ones that ran.
+    """Run the selected stages under the output folder's lock and write their outputs.
 
     Args:
         config: a validated config.
@@ -184,95 +120,147 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         run_date: the date due dates count from when a review has none (default today).
 
     Raises:
-        ConfigError, InputError, StageError, DictionaryError: with a one-line reason.
+        ConfigError, InputError, StageError, DictionaryError, LockError: with a one-line reason.
     """
     stages = select_stages(start, end)
-    run_date = run_date or dt.date.today()
     out_dir = Path(config.output.dir)
-    cdir = cache_dir(config)
     started = dt.datetime.now(dt.timezone.utc)
-    timings: dict[str, float] = {}
+    run = _Run(config, stages, started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6], started)
     t0 = time.perf_counter()
-    input_facts: dict[str, Any] = {}
-    if stages[0] == "ingest":
+    with run_lock(out_dir), StateStore(out_dir) as state:
+        _load_input(run)
+        t = time.perf_counter()
+        res = build_resources(config, stages, run_date or dt.date.today())
+        run.timings["load_resources"] = round(time.perf_counter() - t, 3)
+        res.facts["run_info"] = {"config_name": config.name, "run_date": res.run_date.isoformat(), "title": config.report.title}
+        state.begin_run(run.run_id, started.isoformat(timespec="seconds"), run.input_facts.get("sha256"), config.fingerprint())
+        for name in stages:
+            _run_stage(run, name, res)
+            if name == "clean" and config.output.incremental:
+                _drop_already_processed(run, state)
+            if name == "feedback":
+                res.store = _load_store(out_dir)
+            if name != "report":
+                io.save_stage_cache(cache_dir(config), name, run.df, _cache_meta(run, name))
+        io.save_stage_cache(cache_dir(config), "rejects", run.rejects, {"rows_read": run.rows_read})
+        accepted = len(run.df) + run.counts["unchanged"]
+        if accepted + len(run.rejects) != run.rows_read:
+            raise StageError(f"row accounting failed: {run.rows_read} read != {accepted} accepted + {len(run.rejects)} rejected")
+        if res.topic_model_fitted and res.topic_model is not None:
+            res.topic_model.save(topic_model_dir(config))
+        counts = {"read": run.rows_read, "accepted": accepted, "rejected": len(run.rejects), **run.counts}
+        manifest = _manifest(run, res, counts)
+        if "report" in stages:
+            t = time.perf_counter()
+            write_outputs(out_dir, res, run, counts)
+            run.timings["write"] = round(time.perf_counter() - t, 3)
+            if "segment" in stages or run.counts["new"] + run.counts["changed"]:
+                state.finish_run(run.run_id, run.processed, counts)
+        run.timings["total"] = round(time.perf_counter() - t0, 3)
+        manifest["timings_s"] = run.timings
+        io.write_json(out_dir / "manifest.json", manifest)
+    logger.info(
+        "run %s - %d read, %d accepted (%d new, %d changed, %d unchanged), %d rejected (%.1fs) → %s",
+        run.run_id, run.rows_read, accepted, run.counts["new"], run.counts["changed"], run.counts["unchanged"], len(run.rejects), run.timings["total"], out_dir,
+    )
+    return RunResult(out_dir, run.rows_read, accepted, len(run.rejects), run.timings, manifest)
+
+
+def _load_input(run: _Run) -> None:
+    """Read the dump (when ingest runs) or the cached output of the stage before ``--from``."""
+    config = run.config
+    if run.stages[0] == "ingest":
         if config.input.path is None:
             raise ConfigError("[input -> path] no input file: set input.path in the config or pass --input")
         t = time.perf_counter()
-        df, input_facts = io.read_dump(config.input.path, config.input.format.value, config.input.encoding.value, config.input.sheet)
-        timings["read"] = round(time.perf_counter() - t, 3)
-        logger.info("read - %s (%d rows, %s, %s)", Path(config.input.path).name, len(df), input_facts["format"], input_facts.get("encoding", "binary"))
-        rejects = pd.DataFrame(columns=REJECT_COLUMNS)
-        rows_read = len(df)
-    else:
-        prev = STAGE_NAMES[STAGE_NAMES.index(stages[0]) - 1]
-        cached = io.load_stage_cache(cdir, prev)
-        if cached is None:
-            raise StageError(f"--from {stages[0]} needs the cached output of {prev!r} in {cdir}; run the pipeline up to {prev!r} first")
-        df, meta = cached
-        rejects_cached = io.load_stage_cache(cdir, "rejects")
-        rejects = rejects_cached[0] if rejects_cached else pd.DataFrame(columns=REJECT_COLUMNS)
-        rows_read = int(meta.get("rows_read", len(df) + len(rejects)))
-        input_facts = meta.get("input", {})
-        logger.info("loaded cached %r output (%d rows) from %s", prev, len(df), cdir)
+        run.df, run.input_facts = io.read_dump(config.input.path, config.input.format.value, config.input.encoding.value, config.input.sheet)
+        run.timings["read"] = round(time.perf_counter() - t, 3)
+        run.rows_read = len(run.df)
+        logger.info("read - %s (%d rows, %s, %s)", Path(config.input.path).name, len(run.df), run.input_facts["format"], run.input_facts.get("encoding", "binary"))
+        return
+    cdir = cache_dir(config)
+    prev = STAGE_NAMES[STAGE_NAMES.index(run.stages[0]) - 1]
+    cached = io.load_stage_cache(cdir, prev)
+    if cached is None:
+        raise StageError(f"--from {run.stages[0]} needs the cached output of {prev!r} in {cdir}; run the pipeline up to {prev!r} first")
+    run.df, meta = cached
+    rejects_cached = io.load_stage_cache(cdir, "rejects")
+    if rejects_cached is not None:
+        run.rejects = rejects_cached[0][rejects_cached[0]["stage"].isin(STAGE_NAMES[: STAGE_NAMES.index(run.stages[0])])]
+    run.rows_read = int(meta.get("rows_read", len(run.df) + len(run.rejects)))
+    run.input_facts = meta.get("input", {})
+    run.counts = dict(meta.get("counts", run.counts))
+    run.processed = [tuple(p) for p in meta.get("processed", [])]
+    logger.info("loaded cached %r output (%d rows) from %s", prev, len(run.df), cdir)
 
+
+def _cache_meta(run: _Run, stage: str) -> dict[str, Any]:
+    return {"stage": stage, "rows_read": run.rows_read, "input": run.input_facts, "config": run.config.fingerprint(), "counts": run.counts, "processed": run.processed}
+
+
+def _run_stage(run: _Run, name: str, res: Resources) -> None:
+    check_requires(name, run.df)
+    logger.info("%s - start (n=%s)", name, f"{len(run.df):,}")
     t = time.perf_counter()
-    res = build_resources(config, stages, run_date)
-    timings["load_resources"] = round(time.perf_counter() - t, 3)
-    res.facts["run_info"] = {
-        "run_id": started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
-        "config_name": config.name,
-        "generated_at": started.isoformat(timespec="seconds"),
-        "run_date": run_date.isoformat(),
-        "title": config.report.title,
+    df = STAGES[name].run(run.df, getattr(run.config, name), res)
+    run.df, stage_rejects = split_rejects(df, name)
+    if len(stage_rejects):
+        run.rejects = pd.concat([run.rejects, stage_rejects], ignore_index=True) if len(run.rejects) else stage_rejects
+    run.timings[name] = round(time.perf_counter() - t, 3)
+    extra = f", {len(stage_rejects)} rejected" if len(stage_rejects) else ""
+    logger.info("%s - done (%.2fs%s)", name, run.timings[name], extra)
+
+
+def _drop_already_processed(run: _Run, state: StateStore) -> None:
+    """Keep only reviews that are new or whose text changed since they were processed."""
+    df = run.df
+    ids = df["review_id"].astype(str).tolist()
+    hashes = [text_hash(t) for t in df["text"].astype(str).tolist()]
+    known = state.known_hashes(ids)
+    keep = [known.get(i) != h for i, h in zip(ids, hashes)]
+    run.counts = {
+        "new": sum(1 for i in ids if i not in known),
+        "changed": sum(1 for i, h in zip(ids, hashes) if i in known and known[i] != h),
+        "unchanged": sum(1 for i, h in zip(ids, hashes) if known.get(i) == h),
     }
-    for name in stages:
-        check_requires(name, df)
-        logger.info("%s - start (n=%s)", name, f"{len(df):,}")
-        t = time.perf_counter()
-        params = getattr(config, name)
-        df = STAGES[name].run(df, params, res)
-        df, stage_rejects = split_rejects(df, name)
-        if len(stage_rejects):
-            rejects = pd.concat([rejects, stage_rejects], ignore_index=True) if len(rejects) else stage_rejects
-        timings[name] = round(time.perf_counter() - t, 3)
-        extra = f", {len(stage_rejects)} rejected" if len(stage_rejects) else ""
-        logger.info("%s - done (%.2fs%s)", name, timings[name], extra)
-        if name != "report":
-            io.save_stage_cache(cdir, name, df, {"stage": name, "rows_read": rows_read, "input": input_facts, "config": config.fingerprint()})
-    io.save_stage_cache(cdir, "rejects", rejects, {"rows_read": rows_read})
-
-    if len(df) + len(rejects) != rows_read:
-        raise StageError(f"row accounting failed: {rows_read} read != {len(df)} accepted + {len(rejects)} rejected")
-    if res.topic_model_fitted and res.topic_model is not None:
-        res.topic_model.save(topic_model_dir(config))
-    manifest = _manifest(config, res, input_facts, rows_read, len(df), len(rejects), timings, stages)
-    if "report" in stages:
-        t = time.perf_counter()
-        write_outputs(out_dir, res, rejects, manifest)
-        timings["write"] = round(time.perf_counter() - t, 3)
-    timings["total"] = round(time.perf_counter() - t0, 3)
-    manifest["timings_s"] = timings
-    io.write_json(out_dir / "manifest.json", manifest)
-    logger.info("run %s - %d read, %d accepted, %d rejected (%.1fs) → %s", res.facts["run_info"]["run_id"], rows_read, len(df), len(rejects), timings["total"], out_dir)
-    return RunResult(out_dir, rows_read, len(df), len(rejects), timings, manifest)
+    run.processed = [(i, h) for i, h, k in zip(ids, hashes, keep) if k]
+    run.df = df[keep]
+    if run.counts["unchanged"]:
+        logger.info("incremental - %d already processed and unchanged, %d new, %d changed", run.counts["unchanged"], run.counts["new"], run.counts["changed"])
 
 
-def write_outputs(out_dir: Path, res: Resources, rejects: pd.DataFrame, manifest: dict[str, Any]) -> None:
-    """Write every contract file atomically."""
+def _load_store(out_dir: Path) -> dict[str, pd.DataFrame]:
+    """The cumulative feedback and mentions of earlier runs (empty on the first run)."""
+    store = {}
+    for name in ("feedback", "mentions"):
+        p = out_dir / STORE_DIR / f"{name}.parquet"
+        if p.is_file():
+            store[name] = pd.read_parquet(p)
+    return store
+
+
+def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, int]) -> None:
+    """Write the cumulative store, then every contract file, each atomically."""
     art = res.artifacts
     feedback: pd.DataFrame = art["feedback"]
+    io.write_parquet(out_dir / STORE_DIR / "feedback.parquet", feedback)
+    io.write_parquet(out_dir / STORE_DIR / "mentions.parquet", art["mentions"])
     io.write_csv(out_dir / "classified_feedback.csv", feedback)
     io.write_parquet(out_dir / "classified_feedback.parquet", feedback)
     io.write_csv(out_dir / "aspect_mentions.csv", art["mentions"])
-    io.write_csv(out_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
+    io.write_csv(out_dir / "rejects.csv", run.rejects.reindex(columns=REJECT_COLUMNS))
     io.write_csv(out_dir / "actions.csv", art["actions"])
     if "topics" in art:
         io.write_csv(out_dir / "topics.csv", art["topics"])
-    summary = dict(art["summary"])
-    summary["rows"] = {"read": manifest["rows"]["read"], "accepted": manifest["rows"]["accepted"], "rejected": manifest["rows"]["rejected"]}
+    summary = {**art["summary"], "rows": counts}
     io.write_json(out_dir / "summary.json", summary)
     io.write_text_atomic(out_dir / "report.html", art["html"])
     io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
+    if counts["new"] + counts["changed"]:
+        run_dir = out_dir / "runs" / run.run_id
+        new_ids = set(run.df["review_id"].astype(str))
+        io.write_csv(run_dir / "classified_feedback.csv", feedback[feedback["review_id"].isin(new_ids)])
+        io.write_csv(run_dir / "rejects.csv", run.rejects.reindex(columns=REJECT_COLUMNS))
 
 
 def _versions() -> dict[str, str]:
@@ -285,17 +273,18 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _manifest(config: Config, res: Resources, input_facts: dict, read: int, accepted: int, rejected: int, timings: dict, stages: list[str]) -> dict[str, Any]:
+def _manifest(run: _Run, res: Resources, counts: dict[str, int]) -> dict[str, Any]:
     facts = {k: v for k, v in res.facts.items() if k != "run_info"}
     return {
+        "run_id": run.run_id,
+        "generated_at": run.started.isoformat(timespec="seconds"),
         **res.facts["run_info"],
-        "config_hash": config.fingerprint(),
-        "config": config.model_dump(mode="json"),
-        "stages": stages,
-        "input": input_facts,
-        "rows": {"read": read, "accepted": accepted, "rejected": rejected},
+        "config_hash": run.config.fingerprint(),
+        "config": run.config.model_dump(mode="json"),
+        "stages": run.stages,
+        "input": run.input_facts,
+        "rows": counts,
         "facts": facts,
         "versions": _versions(),
-        "timings_s": timings,
+        "timings_s": run.timings,
     }
-

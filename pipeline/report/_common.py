@@ -62,6 +62,45 @@ DEFAULT_LABELS: dict[str, str] = {
 }
 
 
+#: Fallback wording of the sub-aspect keys the bundled lexicons use today. The config's own
+#: labels (passed as ``labels=``) win; unknown keys are shown as they are.
+DEFAULT_SUB_ASPECT_LABELS: dict[str, str] = {
+    "as_described": "与描述相符",
+    "attention": "关注顾客",
+    "attitude": "服务态度",
+    "billing": "结账/账单",
+    "booking": "预订",
+    "breakdown": "设施故障",
+    "care": "关怀照顾",
+    "cleanliness": "清洁卫生",
+    "competence": "专业能力",
+    "consistency": "一致性",
+    "convenience": "便利性",
+    "courtesy": "礼貌",
+    "decor": "装修环境",
+    "discount": "优惠折扣",
+    "facilities": "设施设备",
+    "food_presentation": "菜品摆盘",
+    "level": "价格水平",
+    "menu": "菜单",
+    "noise": "噪音",
+    "order_accuracy": "点单准确",
+    "parking": "停车",
+    "portion": "分量",
+    "presentation": "卖相",
+    "problem_handling": "问题处理",
+    "replies": "回复",
+    "safety": "安全",
+    "space": "空间座位",
+    "speed": "速度",
+    "staff_appearance": "员工仪表",
+    "taste": "口味",
+    "trust": "信任",
+    "value": "性价比",
+    "waiting": "等待时间",
+}
+
+
 def label_for(key: Any, labels: Mapping[str, str] | None = None) -> str:
     """Return the Chinese label of a code, falling back to the code itself.
 
@@ -75,7 +114,7 @@ def label_for(key: Any, labels: Mapping[str, str] | None = None) -> str:
     text = "" if key is None else str(key)
     if labels and text in labels:
         return str(labels[text])
-    return DEFAULT_LABELS.get(text, text)
+    return DEFAULT_LABELS.get(text) or DEFAULT_SUB_ASPECT_LABELS.get(text, text)
 
 
 def esc(value: Any) -> str:

@@ -86,6 +86,11 @@ def _weight(dim: Mapping[str, Any]) -> str:
     return num(dim.get("weight"), "{:.2f}") if dim.get("servqual") else "不计入指数"
 
 
+def _points(gap: float | None) -> str:
+    """A share difference in signed percentage points: ``0.086`` → ``'+8.6'``."""
+    return "—" if gap is None else f"{gap * 100:+.1f}"
+
+
 def _dimension_section(summary: Mapping[str, Any]) -> str:
     dims = summary.get("dimensions") or []
     labels = [d["label"] for d in dims]
@@ -118,7 +123,9 @@ def _dimension_section(summary: Mapping[str, Any]) -> str:
     rows = []
     for d in dims:
         met = d.get("meets_target")
-        verdict = "—" if met is None else ('<span class="ok">达标</span>' if met else '<span class="miss">未达标</span>')
+        verdict = "—"
+        if met is not None:
+            verdict = '<span class="ok">达标</span>' if met else '<span class="miss">未达标</span>'
         rows.append(
             f"<tr><td>{esc(d['label'])}</td><td class='num'>{esc(_weight(d))}</td>"
             f"<td class='num'>{esc(d.get('reviews', 0))}</td><td class='num'>{esc(d.get('mentions', 0))}</td>"
@@ -126,17 +133,17 @@ def _dimension_section(summary: Mapping[str, Any]) -> str:
             f"<td class='num'>{esc(pct(d.get('negative_share')))}</td>"
             f"<td class='num'>{esc(num(d.get('net_score'), '{:+.2f}'))}</td>"
             f"<td class='num'>{esc(pct(d.get('target_negative_share')))}</td>"
-            f"<td class='num'>{esc(pct(d.get('gap')))}</td><td>{verdict}</td></tr>"
+            f"<td class='num'>{esc(_points(d.get('gap')))}</td><td>{verdict}</td></tr>"
         )
     table = (
         "<table><thead><tr><th>维度</th><th class='num'>权重</th><th class='num'>评论数</th>"
         "<th class='num'>提及次数</th><th class='num'>正面占比</th><th class='num'>负面占比</th>"
-        "<th class='num'>净得分</th><th class='num'>负面占比目标</th><th class='num'>差距</th>"
+        "<th class='num'>净得分</th><th class='num'>负面占比目标</th><th class='num'>差距（百分点）</th>"
         f"<th>是否达标</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     return (
         "<section><h2>服务质量维度</h2>"
-        '<p class="note">净得分 = 正面占比 − 负面占比（−1 至 1）。服务质量指数为 SERVQUAL 五个维度'
+        '<p class="note">净得分 = 正面占比 − 负面占比（−1 至 1）。服务质量指数为 SERVQUAL 各维度'
         "按权重加权的 (净得分+1)/2×100，无提及的维度不参与计算。达标线：负面占比降至服务标准目标"
         "（中性占比不变）时的净得分。</p>"
         f'<div class="charts"><div><h3>各维度净得分</h3>{bar}</div>'

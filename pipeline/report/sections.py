@@ -86,7 +86,8 @@ def themes_section(
     for theme in themes:
         name = theme.get("dimension_label") or label_for(theme["dimension"], labels)
         if theme.get("sub_aspect"):
-            name = f"{name} · {label_for(theme['sub_aspect'], labels)}"
+            sub = theme.get("sub_aspect_label") or label_for(theme["sub_aspect"], labels)
+            name = f"{name} · {sub}"
         quotes = "".join(f"<blockquote>“{esc(q)}”</blockquote>" for q in theme.get("examples", []))
         kind = "" if polarity == "negative" else " praise"
         cards.append(
@@ -94,7 +95,8 @@ def themes_section(
             f'<span class="count">{esc(theme["count"])} 次提及 · {esc(theme.get("reviews", 0))} 条评论'
             f" · {esc(pct(theme.get('share')))}</span></div>{quotes}</div>"
         )
-    note = "按提及该方面的" + ("负面" if polarity == "negative" else "正面") + "子句数排序，占比为占全部同类子句的比例。"
+    tone = "负面" if polarity == "negative" else "正面"
+    note = f"按提及该方面的{tone}子句数排序，占比为占全部{tone}子句的比例。"
     return _section(title, f'<div class="themes">{"".join(cards)}</div>', note)
 
 

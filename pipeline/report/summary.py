@@ -101,6 +101,7 @@ def _themes(
                 "dimension": dim,
                 "dimension_label": label_for(dim, labels),
                 "sub_aspect": sub,
+                "sub_aspect_label": label_for(sub, labels) if sub else "",
                 "count": int(len(part)),
                 "reviews": int(part["review_id"].nunique()),
                 "share": rounded(share(len(part), total)),

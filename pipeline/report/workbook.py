@@ -190,6 +190,8 @@ def _owner_sheet(ws: Worksheet, rows: pd.DataFrame, dim_labels: Mapping[str, str
             value = record.get(key, "")
             if key == "dimensions":
                 value = "、".join(label_for(d, dim_labels) for d in str(value).split(";") if d)
+            elif key == "sub_aspect" and value:
+                value = label_for(value, dim_labels)
             cell = _put(ws, r, c, value)
             if key in WIDE_COLUMNS:
                 cell.alignment = WRAP

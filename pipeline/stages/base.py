@@ -31,6 +31,7 @@ class Resources:
         topic_model: a saved topic model to reuse, or None; the topics stage sets it after fitting.
         facts: figures stages report for the manifest (e.g. the estimated positive prior).
         artifacts: tables and documents the report stage built for the runner to write.
+        store: the cumulative ``feedback`` and ``mentions`` tables of earlier runs.
     """
 
     config: Any
@@ -42,3 +43,4 @@ class Resources:
     topic_model_fitted: bool = False
     facts: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, Any] = field(default_factory=dict)
+    store: dict[str, Any] = field(default_factory=dict)

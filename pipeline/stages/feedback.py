@@ -2,9 +2,10 @@
 
 Rules, in order:
 
-* **type**: any negative mention or a negative review → ``complaint`` (``mixed`` when it also
-  praises a dimension); else a suggestion term → ``suggestion``; else a question →
-  ``question``; else ``praise`` when positive; else ``none``.
+* **type**: a negative review → ``complaint``; else a suggestion term (建议, 希望, 如果能...)
+  → ``suggestion``; else a question → ``question``; else a negative mention →
+  ``complaint`` (``mixed`` when the review also praises a dimension); else ``praise`` when
+  positive; else ``none``. An escalation term always makes it a complaint.
 * **priority**: an escalation term (safety, health, legal) → ``critical`` whatever else the
   review says. Complaints are ``high`` when strongly negative or when the weighted share of
   the negative SERVQUAL dimensions is large, else ``medium``; mixed reviews, suggestions and
@@ -80,12 +81,16 @@ def decide(text: str, score: float, label: str, mentions: list[dict], review_dat
     positive = [m for m in mentions if m.get("polarity") == "positive"]
     escalation = find_escalation(text, params)
 
-    if negative or label == "negative":
-        ftype = "mixed" if positive and label != "negative" else "complaint"
-    elif _has_any(text, params.suggestion_terms):
+    suggests = _has_any(text, params.suggestion_terms)
+    asks = _has_any(text, params.question_terms) or text.rstrip().endswith(("?", "？"))
+    if label == "negative":
+        ftype = "complaint"
+    elif suggests:
         ftype = "suggestion"
-    elif _has_any(text, params.question_terms) or text.rstrip().endswith(("?", "？")):
+    elif asks:
         ftype = "question"
+    elif negative:
+        ftype = "mixed" if positive else "complaint"
     elif label == "positive":
         ftype = "praise"
     else:

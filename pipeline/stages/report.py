@@ -46,6 +46,20 @@ def mentions_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def merge_with_store(feedback: pd.DataFrame, mentions: pd.DataFrame, store: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Earlier runs' rows (minus those reprocessed now) followed by this run's rows."""
+    old_fb, old_m = store.get("feedback"), store.get("mentions")
+    if old_fb is None or old_fb.empty:
+        return feedback, mentions
+    new_ids = set(feedback["review_id"].astype(str))
+    keep_fb = old_fb[~old_fb["review_id"].astype(str).isin(new_ids)]
+    merged_fb = pd.concat([keep_fb, feedback], ignore_index=True) if len(feedback) else keep_fb.reset_index(drop=True)
+    if old_m is not None and len(old_m):
+        keep_m = old_m[~old_m["review_id"].astype(str).isin(new_ids)]
+        mentions = pd.concat([keep_m, mentions], ignore_index=True) if len(mentions) else keep_m.reset_index(drop=True)
+    return merged_fb, mentions
+
+
 def dimension_specs(config: Config) -> list[dict]:
     """The configured dimensions as plain dicts for the report layer."""
     return [
@@ -59,13 +73,12 @@ def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
     from pipeline import report as rp
 
     config: Config = res.config
-    feedback = feedback_table(df, config)
-    mentions = mentions_table(df)
+    feedback, mentions = merge_with_store(feedback_table(df, config), mentions_table(df), res.store)
     dims = dimension_specs(config)
     run_info = dict(res.facts.get("run_info", {}))
     run_info.setdefault("run_date", res.run_date.isoformat())
     run_info.setdefault("title", params.title)
-    summary = rp.compute_summary(feedback, mentions, dims, run_info=run_info)
+    summary = rp.compute_summary(feedback, mentions, dims, run_info=run_info, top_n=params.top_n, examples_per_issue=params.examples_per_issue)
     actions = rp.build_actions_table(feedback, mentions)
     res.artifacts = {
         "feedback": feedback,

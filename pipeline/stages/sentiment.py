@@ -86,5 +86,4 @@ def _adapt_on_ratings(model, df: pd.DataFrame, clause_tokens: list, params: Sent
         model, docs, ratings, positive_min=params.rating_positive_min, negative_max=params.rating_negative_max, min_per_class=params.min_rated_per_class
     )
     res.facts["sentiment_adapted_on_ratings"] = int(usable.sum())
-    logger.info("sentiment adapted on %d rated reviews (%d positive, %d negative)", int(usable.sum()), n_pos, n_neg)
     return adapted

@@ -389,9 +389,9 @@ def _param_problems(params: dict[str, Any]) -> list[str]:
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low
 
     check("backend", params["backend"] in BACKENDS, f"one of {', '.join(repr(b) for b in BACKENDS)}")
-    check("num_topics", is_int(params["num_topics"], 2, none_ok=True), "an integer >= 2, or null to choose it by coherence")
-    check("min_topics", is_int(params["min_topics"], 2), "an integer >= 2")
-    check("max_topics", is_int(params["max_topics"], 2), "an integer >= 2")
+    check("num_topics", is_int(params["num_topics"], 1, none_ok=True), "an integer >= 1, or null to choose it by coherence")
+    check("min_topics", is_int(params["min_topics"], 1), "an integer >= 1")
+    check("max_topics", is_int(params["max_topics"], 1), "an integer >= 1")
     if not problems and params["max_topics"] < params["min_topics"]:
         problems.append(f"[topics -> max_topics] must be >= min_topics ({params['min_topics']}); got {params['max_topics']!r}")
     check("seed", is_int(params["seed"], 0), "an integer >= 0")

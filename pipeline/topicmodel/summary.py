@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 SENTIMENT_LABELS = ("positive", "negative", "neutral")
 # Optional column with the probability from TopicModel.transform; ranks the examples.
-TOPIC_PROBABILITY_COLUMN = "topic_probability"
+TOPIC_PROBABILITY_COLUMN = "topic_prob"
 EXAMPLE_SEPARATOR = " | "
 EXAMPLE_MAX_CHARS = 200
 SUMMARY_REQUIRES = ("review_id", "text", "topic_id", "sentiment_label", "dimensions")
@@ -25,7 +25,7 @@ def summarize_topics(df: pd.DataFrame, model, n_examples: int = 3) -> pd.DataFra
     Args:
         df: classified reviews with columns ``review_id``, ``text``, ``topic_id``,
             ``sentiment_label`` (positive/neutral/negative) and ``dimensions``
-            (``;``-joined dimension keys, may be empty); optionally ``topic_probability``.
+            (``;``-joined dimension keys, may be empty); optionally ``topic_prob``.
         model: the fitted :class:`~pipeline.topicmodel.TopicModel` that assigned ``topic_id``.
         n_examples: example reviews per topic.
 

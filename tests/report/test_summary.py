@@ -199,3 +199,12 @@ def test_summary_accepts_nullable_string_frames(feedback, mentions, dims, run_in
     json.dumps(result, allow_nan=False)
     assert result["service_quality_index"] == pytest.approx(60.73, abs=0.01)
     assert result["counts"]["duplicates"] == 1
+
+
+def test_summary_sub_aspect_labels_from_parameter(feedback, mentions, dims, run_info):
+    mentions.loc[mentions["sub_aspect"] == "账单", "sub_aspect"] = "billing"
+    default = compute_summary(feedback, mentions, dims, run_info=run_info)
+    custom = compute_summary(feedback, mentions, dims, run_info=run_info, labels={"billing": "账单金额"})
+    by_sub = {t["sub_aspect"]: t for t in default["top_issues"]}
+    assert by_sub["billing"]["sub_aspect_label"] == "结账/账单"  # built-in fallback
+    assert {t["sub_aspect"]: t for t in custom["top_issues"]}["billing"]["sub_aspect_label"] == "账单金额"

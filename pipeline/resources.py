@@ -1,0 +1,102 @@
+"""Resources the runner loads once per run: segmenter, aspect matcher, models.
+
+Model files live in gitignored folders: the sentiment model in ``data/models/sentiment``
+(keyed by a hash of its settings), the topic model in ``<output>/models/topics``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.stages.base import Resources
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def model_dir(config: Config) -> Path:
+    """Where trained models are cached (gitignored ``data/models`` by default)."""
+    return Path(config.output.model_dir) if config.output.model_dir else PROJECT_ROOT / "data" / "models"
+
+
+def topic_model_dir(config: Config) -> Path:
+    """The saved topic model of this output folder (reused night to night)."""
+    return Path(config.output.dir) / "models" / "topics"
+
+
+# --- resources ------------------------------------------------------------------------------
+
+
+def build_segmenter(config: Config, matcher: Any = None):
+    """The jieba segmenter with the config's dictionaries and every lexicon term kept whole."""
+    from pipeline.text import get_segmenter
+
+    extra = tuple(matcher.lexicon.terms()) if matcher is not None and hasattr(matcher, "lexicon") else ()
+    return get_segmenter(
+        tuple(str(p) for p in config.segment.user_dicts),
+        tuple(str(p) for p in config.segment.stopwords),
+        extra,
+    )
+
+
+def build_matcher(config: Config):
+    """The aspect matcher from the configured lexicon packs (validated on load)."""
+    from pipeline.aspects import AspectMatcher
+    from pipeline.lexicon import load_lexicon
+
+    lexicon = load_lexicon([Path(p) for p in config.dimensions.lexicons], list(config.dimensions.dimensions))
+    return AspectMatcher(lexicon)
+
+
+def load_sentiment_model(config: Config, segmenter: Any):
+    """The configured sentiment model (trained on first use and cached in ``model_dir``)."""
+    from pipeline.sentiment import load_default_model
+
+    settings = {"C": config.sentiment.C} if config.sentiment.backend.value == "sklearn" else {}
+    return load_default_model(config.sentiment.backend.value, model_dir(config) / "sentiment", segmenter, **settings)
+
+
+def load_topic_model(config: Config):
+    """The saved topic model when it matches the config and retraining was not asked for."""
+    from pipeline.stages.topics import build_model
+    from pipeline.topicmodel import TopicModel
+
+    params = config.topics
+    directory = topic_model_dir(config)
+    if params.retrain or params.backend.value == "none" or not directory.is_dir():
+        return None
+    try:
+        model = TopicModel.load(directory)
+    except Exception as exc:  # a broken or old save is refitted, not fatal
+        logger.warning("saved topic model in %s unusable (%s); refitting", directory, exc)
+        return None
+    if model.params_fingerprint() != build_model(params).params_fingerprint():
+        logger.info("topic settings changed since the saved model; refitting")
+        return None
+    logger.info("reusing the saved topic model (%d topics) from %s", model.num_topics_, directory)
+    return model
+
+
+def build_resources(config: Config, stages: list[str], run_date: dt.date) -> Resources:
+    """Load what the selected stages need, once."""
+    res = Resources(config=config, run_date=run_date)
+    needs_text = {"segment", "sentiment", "dimensions"} & set(stages)
+    if "dimensions" in stages or "segment" in stages:
+        res.matcher = build_matcher(config)
+    if needs_text:
+        res.segmenter = build_segmenter(config, res.matcher)
+    if "sentiment" in stages:
+        t = time.perf_counter()
+        res.sentiment_model = load_sentiment_model(config, res.segmenter)
+        logger.info("sentiment model ready (%s, %.1fs)", config.sentiment.backend.value, time.perf_counter() - t)
+    if "topics" in stages:
+        res.topic_model = load_topic_model(config)
+    return res
+
+

@@ -1,0 +1,165 @@
+"""Clause-level aspect matching, polarity resolution, review aggregation and evaluation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.aspects import AspectMatcher, Mention, aggregate_review, resolve_polarity
+from pipeline.evaluation.dimensions import evaluate_dimensions, gold_dimensions, load_mapping
+from pipeline.lexicon import load_lexicon
+from pipeline.text import get_segmenter
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKS = ROOT / "configs" / "lexicons"
+DIMS = ["tangibles", "reliability", "responsiveness", "assurance", "empathy", "price", "location", "product"]
+SHARED = ROOT.parent / "shared" / "data" / "aspects"
+
+
+@pytest.fixture(scope="module")
+def match():
+    lex = load_lexicon([PACKS / "general.yaml", PACKS / "restaurant.yaml", PACKS / "hotel.yaml"], DIMS)
+    matcher = AspectMatcher(lex)
+    seg = get_segmenter(extra_words=tuple(lex.terms()))
+
+    def run(clause: str) -> dict[str, Mention]:
+        return {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
+
+    return run
+
+
+def test_aspects_target_alone_is_no_mention(match):
+    assert "empathy" not in match("服务员")
+    assert "empathy" not in match("服务员拿来了菜单")
+
+
+def test_aspects_target_with_opinion_is_positive(match):
+    m = match("服务员态度很好")["empathy"]
+    assert (m.sub_aspect, m.lexicon_polarity) == ("attitude", 1)
+
+
+def test_aspects_waiting_without_slow_word(match):
+    m = match("等了一个小时")["responsiveness"]
+    assert (m.sub_aspect, m.lexicon_polarity) == ("waiting", -1)
+
+
+def test_aspects_negation_flips_cleanliness(match):
+    m = match("房间不干净")["tangibles"]
+    assert (m.sub_aspect, m.lexicon_polarity) == ("cleanliness", -1)
+
+
+@pytest.mark.parametrize("clause", ["一点也不热情", "服务不太好", "没那么周到"])
+def test_aspects_negation_flips_empathy(match, clause):
+    assert match(clause)["empathy"].lexicon_polarity == -1
+
+
+def test_aspects_generic_opinion_links_nearest_target(match):
+    found = match("服务员推荐的菜很不错")
+    assert found["product"].lexicon_polarity == 1
+    assert "empathy" not in found
+
+
+def test_aspects_coordinated_targets_share_opinion(match):
+    found = match("环境和服务都很好")
+    assert found["tangibles"].lexicon_polarity == 1
+    assert found["empathy"].lexicon_polarity == 1
+
+
+def test_aspects_bound_opinion_depends_on_target(match):
+    assert match("价格有点高")["price"].lexicon_polarity == -1
+    assert match("性价比很高")["price"].lexicon_polarity == 1
+
+
+def test_aspects_negated_waiting_mention_is_good_news(match):
+    m = match("去得早不用排队")["responsiveness"]
+    assert m.lexicon_polarity == 1
+
+
+def test_aspects_ignored_phrase_is_not_an_opinion(match):
+    assert match("好像在哪见过") == {}
+
+
+def test_aspects_single_character_needs_word_boundary(match):
+    assert "price" not in match("贵州菜")
+    assert match("太贵了")["price"].lexicon_polarity == -1
+
+
+def test_aspects_serving_speed(match):
+    assert match("上菜速度很慢")["responsiveness"].lexicon_polarity == -1
+    assert match("菜上得很快")["responsiveness"].lexicon_polarity == 1
+
+
+def test_aspects_resolve_lexicon_decides():
+    m = Mention("empathy", "attitude", ("热情",), 1)
+    label, score = resolve_polarity(m, 0.2, 0.4, 0.6)
+    assert label == "positive" and score >= 0.5
+
+
+@pytest.mark.parametrize("score,label", [(0.1, "negative"), (0.5, "neutral"), (0.9, "positive")])
+def test_aspects_resolve_clause_decides_without_lexicon(score, label):
+    m = Mention("responsiveness", "waiting", ("排队",), None)
+    assert resolve_polarity(m, score, 0.4, 0.6)[0] == label
+
+
+@pytest.mark.parametrize(
+    "pols,expected",
+    [([], ""), (["neutral"], "neutral"), (["positive", "neutral"], "positive"), (["positive", "negative"], "negative"), (["positive", "positive", "negative"], "positive")],
+)
+def test_aspects_aggregate_review(pols, expected):
+    assert aggregate_review(pols) == expected
+
+
+def _labels() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "environment_noise": [1, -2, -1, -2],
+            "environment_cleaness": [-2, -2, 1, -2],
+            "service_wait_time": [-2, -1, -2, -2],
+            "service_waiters_attitude": [1, 0, -2, -1],
+        }
+    )
+
+
+MAPPING = {
+    "dimensions": {"tangibles": ["environment_noise", "environment_cleaness"], "responsiveness": ["service_wait_time"], "empathy": ["service_waiters_attitude"]},
+    "also_counts": {"empathy": ["assurance"]},
+}
+
+
+def test_evaluation_gold_polarity_mixed_and_neutral():
+    gold = gold_dimensions(_labels(), load_mapping(MAPPING))
+    pol = {(r.review_id, r.dimension): r.polarity for r in gold.itertuples()}
+    assert pol[("3", "tangibles")] == "mixed"
+    assert pol[("2", "empathy")] == "neutral"
+    assert ("2", "tangibles") not in pol
+
+
+def test_evaluation_scores_per_dimension():
+    preds = pd.DataFrame(
+        [("1", "tangibles", "positive"), ("4", "tangibles", "negative"), ("2", "responsiveness", "negative"), ("1", "empathy", "negative"), ("4", "assurance", "negative")],
+        columns=["review_id", "dimension", "polarity"],
+    )
+    report = evaluate_dimensions(_labels(), preds, MAPPING)
+    assert report.loc["tangibles", "precision"] == 0.5
+    assert report.loc["tangibles", "recall"] == 0.5
+    assert report.loc["tangibles", "polarity_accuracy"] == 1.0  # review 3 is mixed: not judged
+    assert report.loc["empathy", "recall"] == pytest.approx(2 / 3)  # assurance counts for empathy
+    assert report.loc["empathy", "polarity_accuracy"] == 0.5
+    assert report.loc["macro", "f1"] == pytest.approx((0.5 + 1.0 + 0.8) / 3)
+
+
+def test_evaluation_mapping_rejects_unknown_macro_key():
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[empathy\] is not a key of 'dimensions'"):
+        load_mapping({"dimensions": {"tangibles": ["environment_noise"]}, "macro": ["empathy"]})
+
+
+@pytest.mark.skipif(not (SHARED / "asap_samples_300.csv").is_file(), reason="shared aspect-labelled data not available")
+def test_evaluation_real_labels_match_mapping():
+    labels = pd.read_csv(SHARED / "asap_samples_300.csv")
+    gold = gold_dimensions(labels, load_mapping(ROOT / "configs" / "mappings" / "aic2018.yaml"))
+    assert set(gold["dimension"]) >= {"tangibles", "responsiveness", "empathy"}

@@ -1,0 +1,91 @@
+"""Lexicon packs: loading, validation errors by line, merging."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import DictionaryError
+from pipeline.lexicon import load_lexicon
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKS = ROOT / "configs" / "lexicons"
+DIMS = ["tangibles", "reliability", "responsiveness", "assurance", "empathy", "price", "location", "product"]
+
+
+def _pack(tmp_path: Path, text: str, name: str = "pack.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("names", [["general.yaml"], ["general.yaml", "restaurant.yaml"], ["general.yaml", "hotel.yaml"]])
+def test_lexicon_shipped_packs_load(names):
+    lex = load_lexicon([PACKS / n for n in names], DIMS)
+    assert len(lex) > 500
+    assert "服务员" in lex.terms()
+    assert all(len(t) > 1 for t in lex.terms())
+
+
+def test_lexicon_unknown_dimension_reports_line(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  empathy:\n    attitude:\n      positive: [热情]\n  emapthy:\n    x:\n      positive: [好]\n")
+    with pytest.raises(DictionaryError, match=r"pack\.yaml line 5 \[dimensions -> emapthy\]: unknown dimension key 'emapthy'"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_conflicting_term_reports_both_lines(tmp_path):
+    text = "dimensions:\n  empathy:\n    attitude:\n      positive: [热情]\n  tangibles:\n    decor:\n      positive: [温馨, 热情]\n"
+    path = _pack(tmp_path, text)
+    with pytest.raises(DictionaryError, match=r"line 7 .*'热情' is already listed at pack\.yaml:4 as empathy/attitude/opinion"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_bad_regex_reports_line(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  responsiveness:\n    waiting:\n      patterns:\n        - '等了(小时'\n")
+    with pytest.raises(DictionaryError, match=r"line 5 \[dimensions -> responsiveness -> waiting -> patterns\[0\]\]: bad regular expression"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_non_string_term_reports_line(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  price:\n    level:\n      negative: [贵, 12]\n")
+    with pytest.raises(DictionaryError, match=r"line 4 \[dimensions -> price -> level -> negative\[1\]\]: expected a string, got '12' \(int\)"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_unknown_sub_aspect_key(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  price:\n    level:\n      postive: [便宜]\n")
+    with pytest.raises(DictionaryError, match=r"line 4 .*unknown key 'postive'"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_bad_polarity(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  price:\n    level:\n      patterns:\n        - {regex: '贵死', polarity: 2}\n")
+    with pytest.raises(DictionaryError, match=r"line 5 .*polarity must be 1, -1, 0"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_invalid_yaml_reports_line(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  price: [\n")
+    with pytest.raises(DictionaryError, match=r"pack\.yaml line \d+: not valid YAML"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_missing_file(tmp_path):
+    with pytest.raises(DictionaryError, match="lexicon file not found"):
+        load_lexicon([tmp_path / "nope.yaml"], DIMS)
+
+
+def test_lexicon_merge_later_pack_overrides_and_adds(tmp_path):
+    first = _pack(tmp_path, "dimensions:\n  tangibles:\n    decor:\n      positive: [精致]\n", "a.yaml")
+    second = _pack(tmp_path, "opinions:\n  positive: [精致]\ndimensions:\n  product:\n    taste:\n      positive: [好吃]\n", "b.yaml")
+    lex = load_lexicon([first, second], DIMS)
+    assert lex.entries["精致"].role == "generic"
+    assert lex.entries["好吃"].dimension == "product"
+    assert lex.sources == (str(first), str(second))
+
+
+def test_lexicon_bound_terms_may_repeat_across_sub_aspects(tmp_path):
+    text = "dimensions:\n  price:\n    level:\n      targets: [价格]\n      bound_negative: [高]\n    value:\n      targets: [性价比]\n      bound_positive: [高]\n"
+    lex = load_lexicon([_pack(tmp_path, text)], DIMS)
+    assert {(e.sub_aspect, e.polarity) for e in lex.bound["高"]} == {("level", -1), ("value", 1)}
