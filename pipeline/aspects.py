@@ -35,8 +35,8 @@ DEGREE_WORDS = (
     "是很", "算太", "怎么", "那么", "这么", "特别", "非常", "十分", "太过", "算是", "大会", "怎样",
     "很", "太", "是", "算", "够", "大", "咋", "够", "会", "再", "甚", "如", "太", "多", "好", "得", "够",
 )
-# Adverbs jieba may glue onto a single-character term (很脏, 不贵, 太吵).
-GLUE_PREFIXES = frozenset("很 太 挺 超 真 好 蛮 特 最 较 不 没 也 都 还 更 极 巨 贼 忒 够 算 偏 略 有点 比较 非常 特别 十分 相当 好不 太不 很不 也不 都不 就 又 那么 这么".split())
+# Adverb characters jieba may glue onto a single-character term (很脏, 不太贵, 太吵).
+GLUE_CHARS = frozenset("很太挺超真好蛮特最较不没也都还更极巨贼忒够算偏略有点比非常别十分相当就又那这么是怎大")
 GLUE_SUFFIXES = frozenset("了 的 得 死 啊 呀 哦 啦 吧 呢 点 些".split())
 # Between coordinated targets (环境和服务都很好) a generic opinion applies to all of them.
 COORDINATORS = re.compile("[和与跟及、]|还有|以及|包括|都|均")
@@ -269,7 +269,7 @@ def _aligned(clause: str, start: int, end: int, spans: tuple[set[int], set[int],
     for s, e in token_spans:
         if s <= start and end <= e:
             before, after = clause[s:start], clause[end:e]
-            return (not before or before in GLUE_PREFIXES) and (not after or after in GLUE_SUFFIXES)
+            return all(ch in GLUE_CHARS for ch in before) and (not after or after in GLUE_SUFFIXES)
     return True  # the character is in no token (tokens do not cover it): do not veto
 
 

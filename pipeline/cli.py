@@ -62,6 +62,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", metavar="STAGE", help="first stage to run; earlier stages come from the cache")
     p.add_argument("--to", dest="end", metavar="STAGE", help="last stage to run")
     p.add_argument("--retrain-topics", action="store_true", help="refit the topic model instead of reusing the saved one")
+    p.add_argument("--actions-return", type=Path, help="actions file staff filled in (xlsx or csv: status, closed_at); overrides feedback.actions_return")
     p.add_argument("--full", action="store_true", help="reprocess every review, not only those new or changed since earlier runs")
     p.add_argument("--run-date", type=dt.date.fromisoformat, help="date due dates count from when a review has none (YYYY-MM-DD; default today)")
     p.add_argument("--log-file", type=Path, help="also log here (default: <output-dir>/run.log)")
@@ -81,6 +82,7 @@ def _overrides(args: argparse.Namespace) -> dict:
         "input.columns.rating": getattr(args, "rating_column", None),
         "topics.retrain": True if getattr(args, "retrain_topics", False) else None,
         "output.incremental": False if getattr(args, "full", False) else None,
+        "feedback.actions_return": path(getattr(args, "actions_return", None)),
     }
 
 

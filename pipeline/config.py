@@ -150,17 +150,27 @@ class TopicBackend(str, Enum):
     none = "none"
 
 
+class CoherenceMeasure(str, Enum):
+    c_npmi = "c_npmi"
+    u_mass = "u_mass"
+
+
 class TopicsParams(_Strict):
     backend: TopicBackend = TopicBackend.lda
-    num_topics: int | None = Field(None, ge=1, le=200)
+    num_topics: int | None = Field(None, ge=1, le=200, description="fixed number of topics; None chooses by coherence")
     min_topics: int = Field(4, ge=1, le=200)
-    max_topics: int = Field(12, ge=1, le=200)
+    max_topics: int = Field(10, ge=1, le=200)
     seed: int = 42
     passes: int = Field(5, ge=1, le=100)
+    iterations: int = Field(50, ge=1, le=1000)
     top_n: int = Field(8, ge=1, le=50)
     no_below: int = Field(3, ge=1)
-    no_above: float = Field(0.5, gt=0, le=1)
-    max_docs: int = Field(20000, ge=10)
+    no_above: float = Field(0.15, gt=0, le=1, description="drop words in more than this share of reviews")
+    keep_n: int = Field(20000, ge=10)
+    max_docs: int = Field(20000, ge=10, description="fit on at most this many reviews (a deterministic sample)")
+    coherence: CoherenceMeasure = CoherenceMeasure.c_npmi
+    relevance: float = Field(0.6, ge=0, le=1, description="keyword ranking lambda (1 = by probability only)")
+    stopwords: list[str] = []
     retrain: bool = False
 
     @model_validator(mode="after")
@@ -193,7 +203,7 @@ DEFAULT_DIMENSIONS: dict[str, dict[str, Any]] = {
 class DimensionsParams(_Strict):
     lexicons: list[Path] = []
     dimensions: dict[str, DimensionSpec] = Field(default_factory=lambda: {k: DimensionSpec(**v) for k, v in DEFAULT_DIMENSIONS.items()})
-    topic_fallback: bool = True
+    topic_fallback: bool = Field(False, description="give reviews no lexicon term hits their topic's dominant dimension (lowers precision)")
     topic_fallback_min_share: float = Field(0.5, ge=0, le=1)
 
     @field_validator("dimensions")
@@ -262,6 +272,7 @@ class FeedbackParams(_Strict):
     escalation: list[EscalationRule] = Field(default_factory=lambda: [EscalationRule(**r) for r in DEFAULT_ESCALATION])
     default_owner: str = "质量管理部"
     question_owner: str = "客服中心"
+    actions_return: Path | None = Field(None, description="the actions file staff filled in (xlsx or csv) to read back")
     routes: list[RouteRule] = []
     standards: dict[Priority, Standard] = Field(
         default_factory=lambda: {
@@ -335,6 +346,7 @@ class Config(_Strict):
 
 _PATH_FIELDS = (
     ("input", "path"),
+    ("feedback", "actions_return"),
     ("output", "dir"),
     ("output", "cache_dir"),
     ("output", "model_dir"),

@@ -358,6 +358,29 @@ def read_csv_strings(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
 
 
+def read_actions_file(path: str | Path) -> pd.DataFrame:
+    """Read an actions file staff filled in: every department sheet of an xlsx, or a CSV.
+
+    Sheets without an action id column (the summary sheet) are skipped.
+
+    Raises:
+        InputError: the file is missing or unreadable.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"returned actions file not found: {p} (feedback.actions_return)")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            sheets = pd.read_excel(p, sheet_name=None, dtype=str)
+        except Exception as exc:
+            raise InputError(f"cannot read returned actions file {p.name}: {exc}") from exc
+        frames = [f for f in sheets.values() if {"action_id", "行动编号"} & set(map(str, f.columns))]
+        if not frames:
+            raise InputError(f"returned actions file {p.name} has no sheet with an action id (行动编号) column")
+        return pd.concat(frames, ignore_index=True).fillna("")
+    return read_csv_strings(p)
+
+
 # --- stage cache ----------------------------------------------------------------------------
 
 

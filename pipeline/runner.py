@@ -139,7 +139,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             if name == "clean" and config.output.incremental:
                 _drop_already_processed(run, state)
             if name == "feedback":
-                res.store = _load_store(out_dir)
+                res.store = _load_store(out_dir, config)
             if name != "report":
                 io.save_stage_cache(cache_dir(config), name, run.df, _cache_meta(run, name))
         io.save_stage_cache(cache_dir(config), "rejects", run.rejects, {"rows_read": run.rows_read})
@@ -229,13 +229,19 @@ def _drop_already_processed(run: _Run, state: StateStore) -> None:
         logger.info("incremental - %d already processed and unchanged, %d new, %d changed", run.counts["unchanged"], run.counts["new"], run.counts["changed"])
 
 
-def _load_store(out_dir: Path) -> dict[str, pd.DataFrame]:
-    """The cumulative feedback and mentions of earlier runs (empty on the first run)."""
-    store = {}
-    for name in ("feedback", "mentions"):
+def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:
+    """What earlier runs left: cumulative feedback and mentions, the actions register, the
+    run history, and the actions file staff returned (empty on the first run)."""
+    store: dict[str, Any] = {}
+    for name in ("feedback", "mentions", "actions"):
         p = out_dir / STORE_DIR / f"{name}.parquet"
         if p.is_file():
             store[name] = pd.read_parquet(p)
+    history = out_dir / STORE_DIR / "history.json"
+    store["history"] = io.read_json(history) if history.is_file() else []
+    if config.feedback.actions_return is not None:
+        store["returned"] = io.read_actions_file(config.feedback.actions_return)
+        logger.info("read %d returned action rows from %s", len(store["returned"]), config.feedback.actions_return)
     return store
 
 
@@ -245,6 +251,8 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     feedback: pd.DataFrame = art["feedback"]
     io.write_parquet(out_dir / STORE_DIR / "feedback.parquet", feedback)
     io.write_parquet(out_dir / STORE_DIR / "mentions.parquet", art["mentions"])
+    io.write_parquet(out_dir / STORE_DIR / "actions.parquet", art["actions"])
+    io.write_json(out_dir / STORE_DIR / "history.json", art["summary"].get("history", []))
     io.write_csv(out_dir / "classified_feedback.csv", feedback)
     io.write_parquet(out_dir / "classified_feedback.parquet", feedback)
     io.write_csv(out_dir / "aspect_mentions.csv", art["mentions"])
@@ -252,8 +260,7 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     io.write_csv(out_dir / "actions.csv", art["actions"])
     if "topics" in art:
         io.write_csv(out_dir / "topics.csv", art["topics"])
-    summary = {**art["summary"], "rows": counts}
-    io.write_json(out_dir / "summary.json", summary)
+    io.write_json(out_dir / "summary.json", art["summary"])
     io.write_text_atomic(out_dir / "report.html", art["html"])
     io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
     if counts["new"] + counts["changed"]:

@@ -20,7 +20,7 @@ SHARED = ROOT.parent / "shared" / "data" / "aspects"
 
 @pytest.fixture(scope="module")
 def match():
-    lex = load_lexicon([PACKS / "general.yaml", PACKS / "restaurant.yaml", PACKS / "hotel.yaml"], DIMS)
+    lex = load_lexicon([PACKS / "general.yaml", PACKS / "restaurant.yaml"], DIMS)
     matcher = AspectMatcher(lex)
     seg = get_segmenter(extra_words=tuple(lex.terms()))
 

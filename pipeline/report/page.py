@@ -20,6 +20,7 @@ from pipeline.report.actions import build_actions_table
 from pipeline.report.sections import (
     actions_section,
     critical_section,
+    followup_section,
     stores_section,
     themes_section,
     topics_section,
@@ -175,6 +176,20 @@ def _trend_section(summary: Mapping[str, Any]) -> str:
     )
 
 
+def _history_section(summary: Mapping[str, Any]) -> str:
+    history = summary.get("history") or []
+    if len(history) < 2:
+        return ""
+    chart = charts.line_chart(
+        [h["run_date"] for h in history],
+        {"服务质量指数": [h.get("service_quality_index") for h in history]},
+        title="历次运行的服务质量指数",
+        width=1060,
+        height=240,
+    )
+    return f"<section><h2>历次运行趋势</h2><p class=\"note\">每次运行后累计数据的指数。</p>{chart}</section>"
+
+
 def render_html(
     summary: Mapping[str, Any],
     feedback: pd.DataFrame,
@@ -213,6 +228,8 @@ def render_html(
             themes_section(summary.get("top_praise") or [], "好评亮点", "positive", all_labels),
             topics_section(summary),
             actions_section(summary, all_labels),
+            followup_section(summary, all_labels),
+            _history_section(summary),
             critical_section(critical, texts, all_labels),
         ]
     generated = esc(info.get("generated_at") or "")

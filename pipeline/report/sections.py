@@ -171,3 +171,40 @@ def critical_section(
     more = len(critical) - MAX_CRITICAL_ITEMS
     tail = f'<p class="note">另有 {more} 项未列出，见 actions.xlsx。</p>' if more > 0 else ""
     return _section(title, f'<ul class="items">{"".join(items)}</ul>{tail}')
+
+
+def followup_section(summary: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """Closed items with the negative share before and after, recurrences, overdue items."""
+    fu = summary.get("followup") or {}
+    parts = []
+    effects = fu.get("effects") or []
+    if effects:
+        rows = [
+            [
+                esc(e["action_id"]),
+                esc(e.get("store") or "—"),
+                esc(label_for(e["dimension"], labels) + (f" / {label_for(e['sub_aspect'], labels)}" if e.get("sub_aspect") else "")),
+                esc(e["closed_at"]),
+                f"{esc(pct(e.get('before_negative_share')))} <span class=\"note\">(n={esc(e['before_n'])})</span>",
+                f"{esc(pct(e.get('after_negative_share')))} <span class=\"note\">(n={esc(e['after_n'])})</span>",
+                esc("—" if e.get("change") is None else f"{e['change'] * 100:+.1f} 个百分点"),
+            ]
+            for e in effects
+        ]
+        headers = [("行动", False), ("门店", False), ("维度 / 子方面", False), ("关闭日期", False), ("关闭前差评占比", True), ("关闭后差评占比", True), ("变化", True)]
+        parts.append("<h3>已关闭行动的效果</h3>" + _table(headers, rows))
+    recurrences = fu.get("recurrences") or []
+    if recurrences:
+        rows = [[esc(r["action_id"]), esc(r.get("store") or "—"), esc(label_for(r.get("dimension", ""), labels)), esc(r.get("date", "")), esc(r["recurrence_of"]), esc(_shorten(r.get("evidence", ""), 80))] for r in recurrences]
+        headers = [("新行动", False), ("门店", False), ("维度", False), ("评论日期", False), ("重复出现（已关闭行动）", False), ("证据", False)]
+        parts.append("<h3>问题重复出现</h3>" + _table(headers, rows))
+    overdue = fu.get("overdue") or []
+    if overdue:
+        rows = [[esc(o["action_id"]), esc(o["owner"]), esc(label_for(o["priority"], labels)), esc(o["due_date"]), esc(_shorten(o.get("evidence", ""), 80))] for o in overdue]
+        headers = [("行动", False), ("负责部门", False), ("优先级", False), ("截止日期", False), ("证据", False)]
+        parts.append(f"<h3>逾期未关闭（{esc(fu.get('overdue_total', len(overdue)))} 项）</h3>" + _table(headers, rows))
+    counts = fu.get("counts") or {}
+    note = "；".join(f"{label_for(k, labels)} {v} 项" for k, v in counts.items())
+    if not parts:
+        return _section("跟进与效果", _empty("还没有已关闭或逾期的行动。"), note)
+    return _section("跟进与效果", "".join(parts), note)

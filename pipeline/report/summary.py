@@ -144,9 +144,15 @@ def _run_date(run_info: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _actions(feedback: pd.DataFrame, run_date: str | None) -> dict[str, Any]:
-    """Open actions per owner and priority, and how many are past their due date."""
-    chosen = feedback[select_actionable(feedback)]
+def _actions(feedback: pd.DataFrame, run_date: str | None, register: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Open actions per owner and priority, and how many are past their due date.
+
+    With the actions ``register`` (carried run to run), items staff closed are not open.
+    """
+    if register is not None:
+        chosen = register[column(register, "status") != "closed"]
+    else:
+        chosen = feedback[select_actionable(feedback)]
     owners = column(chosen, "owner")
     priorities = column(chosen, "priority")
     due = column(chosen, "due_date")
@@ -177,6 +183,7 @@ def compute_summary(
     labels: Mapping[str, str] | None = None,
     top_n: int = TOP_N,
     examples_per_issue: int = EXAMPLES_PER_ISSUE,
+    register: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Compute every figure of the report.
 
@@ -191,6 +198,7 @@ def compute_summary(
         labels: Chinese labels for codes, overriding the defaults.
         top_n: How many issue and praise themes to keep.
         examples_per_issue: Example quotes kept per theme.
+        register: The actions register carried run to run; open counts come from it.
 
     Returns:
         A JSON-serialisable dict (no NaN: missing figures are ``None``).
@@ -236,7 +244,7 @@ def compute_summary(
         "top_issues": _themes(used, "negative", labels, top_n, examples_per_issue),
         "top_praise": _themes(used, "positive", labels, top_n, examples_per_issue),
         "topics": _topics(analysed),
-        "actions": _actions(feedback, _run_date(run_info)),
+        "actions": _actions(feedback, _run_date(run_info), register),
         "labels": labels,
     }
     summary["by_store"].sort(key=lambda r: (-r["reviews"], r["store"]))

@@ -70,6 +70,7 @@ def dimension_specs(config: Config) -> list[dict]:
 
 def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
     """Build every output table and document into ``res.artifacts``."""
+    from pipeline import followup
     from pipeline import report as rp
 
     config: Config = res.config
@@ -78,15 +79,28 @@ def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
     run_info = dict(res.facts.get("run_info", {}))
     run_info.setdefault("run_date", res.run_date.isoformat())
     run_info.setdefault("title", params.title)
-    summary = rp.compute_summary(feedback, mentions, dims, run_info=run_info, top_n=params.top_n, examples_per_issue=params.examples_per_issue)
-    actions = rp.build_actions_table(feedback, mentions)
+    current = rp.build_actions_table(feedback, mentions)
+    problems: list[str] = []
+    returned = None
+    if res.store.get("returned") is not None:
+        returned, problems = followup.normalise_returned(res.store["returned"])
+    register, unknown = followup.reconcile_actions(current, res.store.get("actions"), returned, res.run_date)
+    problems += unknown
+    for p in problems:
+        logger.warning("actions file: %s", p)
+    effects = followup.action_effects(register, feedback, mentions)
+    summary = rp.compute_summary(
+        feedback, mentions, dims, run_info=run_info, top_n=params.top_n, examples_per_issue=params.examples_per_issue, register=register
+    )
+    summary["followup"] = followup.followup_summary(register, effects, res.run_date, problems)
+    summary["history"] = followup.update_history(res.store.get("history", []), summary, feedback, res.run_date)
     res.artifacts = {
         "feedback": feedback,
         "mentions": mentions,
-        "actions": actions,
+        "actions": register,
         "summary": summary,
         "html": rp.render_html(summary, feedback, mentions),
-        "xlsx": rp.render_actions_xlsx(actions, summary),
+        "xlsx": rp.render_actions_xlsx(register, summary),
     }
     if res.topic_model is not None and getattr(res.topic_model, "num_topics_", 0):
         from pipeline.topicmodel import summarize_topics

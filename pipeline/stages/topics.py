@@ -31,10 +31,15 @@ def build_model(params: TopicsParams):
         max_topics=params.max_topics,
         seed=params.seed,
         passes=params.passes,
+        iterations=params.iterations,
         top_n=params.top_n,
         no_below=params.no_below,
         no_above=params.no_above,
+        keep_n=params.keep_n,
         max_docs=params.max_docs,
+        coherence=params.coherence.value,
+        relevance=params.relevance,
+        stopwords=tuple(params.stopwords),
     )
 
 

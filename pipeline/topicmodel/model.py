@@ -19,7 +19,8 @@ import scipy.sparse as sp
 
 from pipeline.errors import ConfigError, NotFittedError, PipelineError
 from pipeline.topicmodel.backends import BACKENDS, LdaBackend, NmfBackend
-from pipeline.topicmodel.coherence import COHERENCE_MEASURES, presence_matrix, topic_coherence
+from pipeline.topicmodel.coherence import presence_matrix, topic_coherence
+from pipeline.topicmodel.validation import param_problems
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,9 @@ class TopicModel:
         iterations: LDA E-step iterations per document (fitting and transform).
         top_n: keywords kept per topic.
         no_below: a term must occur in at least this many fitting documents.
-        no_above: a term must occur in at most this share of fitting documents.
+        no_above: a term must occur in at most this share of fitting documents. 0.15 drops
+            the words every long review uses (measured on restaurant reviews: at 0.5 all
+            topics shared 还是/感觉/比较/好吃; short reviews have no term that common).
         keep_n: at most this many terms (the most frequent); ``None`` for no limit.
         stopwords: extra words left out of topics only (e.g. brand or platform names, or
             words the sentiment stage needs but topics do not).
@@ -100,7 +103,7 @@ class TopicModel:
         iterations: int = 50,
         top_n: int = 8,
         no_below: int = 3,
-        no_above: float = 0.5,
+        no_above: float = 0.15,
         keep_n: int | None = 20_000,
         stopwords: Sequence[str] = (),
         relevance: float = 0.6,
@@ -151,7 +154,7 @@ class TopicModel:
         return f"TopicModel({', '.join(changed)})"
 
     def _validate_params(self) -> None:
-        problems = _param_problems(self.get_params())
+        problems = param_problems(self.get_params())
         if problems:
             raise ConfigError(problems)
 
@@ -373,43 +376,6 @@ class TopicModel:
         if model.backend_ is not None and model.backend_.topic_word().shape != (model.num_topics_, len(model.vocabulary_)):
             raise PipelineError(f"Saved topic model in {directory} is inconsistent ({MODEL_ARRAYS} does not match {MODEL_JSON}). Delete the folder to refit.")
         return model
-
-
-def _param_problems(params: dict[str, Any]) -> list[str]:
-    """Every out-of-range parameter, worded as ``[topics -> name] must be ...; got ...``."""
-    problems = []
-
-    def check(name: str, ok: bool, allowed: str) -> None:
-        if not ok:
-            problems.append(f"[topics -> {name}] must be {allowed}; got {params[name]!r}")
-
-    def is_int(v: Any, low: int, none_ok: bool = False) -> bool:
-        if v is None:
-            return none_ok
-        return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low
-
-    check("backend", params["backend"] in BACKENDS, f"one of {', '.join(repr(b) for b in BACKENDS)}")
-    check("num_topics", is_int(params["num_topics"], 1, none_ok=True), "an integer >= 1, or null to choose it by coherence")
-    check("min_topics", is_int(params["min_topics"], 1), "an integer >= 1")
-    check("max_topics", is_int(params["max_topics"], 1), "an integer >= 1")
-    if not problems and params["max_topics"] < params["min_topics"]:
-        problems.append(f"[topics -> max_topics] must be >= min_topics ({params['min_topics']}); got {params['max_topics']!r}")
-    check("seed", is_int(params["seed"], 0), "an integer >= 0")
-    for name in ("passes", "iterations", "top_n", "no_below"):
-        check(name, is_int(params[name], 1), "an integer >= 1")
-    no_above = params["no_above"]
-    check("no_above", isinstance(no_above, (int, float)) and not isinstance(no_above, bool) and 0 < no_above <= 1, "a number in (0, 1]")
-    check("keep_n", is_int(params["keep_n"], 1, none_ok=True), "an integer >= 1, or null for no limit")
-    stopwords = params["stopwords"]
-    check("stopwords", not isinstance(stopwords, str) and all(isinstance(w, str) for w in stopwords), "a list of words")
-    relevance = params["relevance"]
-    check("relevance", isinstance(relevance, (int, float)) and not isinstance(relevance, bool) and 0 <= relevance <= 1, "a number in [0, 1]")
-    check("max_docs", is_int(params["max_docs"], 1, none_ok=True), "an integer >= 1, or null to fit on every document")
-    check("coherence", params["coherence"] in COHERENCE_MEASURES, f"one of {', '.join(repr(m) for m in COHERENCE_MEASURES)}")
-    check("coherence_top_n", is_int(params["coherence_top_n"], 2), "an integer >= 2")
-    n_jobs = params["n_jobs"]
-    check("n_jobs", isinstance(n_jobs, int) and not isinstance(n_jobs, bool) and n_jobs != 0, "a non-zero integer (-1 for all cores)")
-    return problems
 
 
 def _fit_one(k: int, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray, params: dict[str, Any]) -> tuple:
