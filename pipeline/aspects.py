@@ -8,10 +8,15 @@ A clause mentions a dimension when it contains
   sub-aspect (高 after 价格 is bad, after 性价比 good);
 * a mention term that names the aspect without judging it (排队, 团购): polarity from the
   clause sentiment;
-* a pattern (等了一个小时, 半天没人理).
+* a pattern (等了一个小时, 半天没人理);
+* a subject term (服务员, 装修, 上菜) in a clause that says something else about it
+  (服务员拿来了菜单, 装修是工业风): a *weak* mention. Reviewers describe staff and rooms
+  without judging them, and annotators count those as neutral mentions; the clause
+  sentiment gives a weak mention a polarity only when it is clearly positive or negative.
 
-A target alone is no mention (``服务员`` alone is not a complaint about attitude). A negator
-right before an opinion (不, 没有, 不太, 一点也不 ...) flips its polarity.
+A target alone is no mention, and neither is a subject alone (``服务员`` is not a complaint
+about attitude). A negator right before an opinion (不, 没有, 不太, 一点也不 ...) flips its
+polarity.
 
 Matching is one pre-compiled alternation of every literal term (longest first) plus the
 packs' patterns; single-character terms only count on jieba token boundaries.
@@ -40,6 +45,11 @@ GLUE_CHARS = frozenset("很太挺超真好蛮特最较不没也都还更极巨�
 GLUE_SUFFIXES = frozenset("了 的 得 死 啊 呀 哦 啦 吧 呢 点 些".split())
 # Between coordinated targets (环境和服务都很好) a generic opinion applies to all of them.
 COORDINATORS = re.compile("[和与跟及、]|还有|以及|包括|都|均")
+# Characters that say nothing about a subject (这家的服务员): a clause needs more than these.
+FILLER_CHARS = frozenset("的了吧呢啊呀哦嘛啦么哈这那个些家位们她他它我你也都就还和与跟及是在有")
+MIN_CONTEXT_CHARS = 2
+# A weak mention takes the clause polarity only outside the neutral band widened by this much.
+WEAK_MARGIN = 0.2
 DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "并不", "并没有", "毫不", "毫无", "从不", "从没", "一点也不", "一点都不", "不太", "不是", "不够", "不算", "不怎么", "不大", "不再", "不会", "不用", "无需", "无须", "不必", "不需要")
 
 
@@ -53,12 +63,25 @@ class Mention:
         terms: the matched terms and pattern texts, in clause order.
         lexicon_polarity: +1 / -1 / 0 when an opinion term or a pattern decides (after
             negation), None when the clause sentiment must decide.
+        weak: only subject terms named the aspect (服务员拿来了菜单): the clause sentiment
+            decides only when it is clear (see :func:`resolve_polarity`).
     """
 
     dimension: str
     sub_aspect: str
     terms: tuple[str, ...]
     lexicon_polarity: int | None
+    weak: bool = False
+
+
+@dataclass
+class _Found:
+    pos: int
+    dimension: str
+    sub_aspect: str
+    term: str
+    polarity: int | None
+    weak: bool = False
 
 
 @dataclass
@@ -106,35 +129,40 @@ class AspectMatcher:
             One :class:`Mention` per (dimension, sub-aspect), in order of first appearance.
         """
         hits = self._literal_hits(clause, tokens)
-        found: list[tuple[int, str, str, str, int | None]] = []  # (pos, dim, sub, term, polarity)
-        targets = [h for h in hits if h.entry is not None and h.entry.role == "target"]
+        found: list[_Found] = []
+        targets = [h for h in hits if h.entry is not None and h.entry.role in ("target", "subject")]
         opinions = [h for h in hits if h.entry is None or h.entry.role in ("generic", "opinion")]
         for h in hits:
             e = h.entry
             if e is not None and e.role in ("opinion", "mention"):
-                found.append((h.start, e.dimension, e.sub_aspect, h.term, h.polarity))
+                found.append(_Found(h.start, e.dimension, e.sub_aspect, h.term, h.polarity))
         for i, h in enumerate(opinions):
             prev_end = opinions[i - 1].end if i else 0
             next_start = opinions[i + 1].start if i + 1 < len(opinions) else len(clause)
             if h.entry is not None and h.entry.role == "generic":
                 for t in self._link(clause, h, targets, prev_end, next_start):
-                    found.append((t.start, t.entry.dimension, t.entry.sub_aspect, t.term, None))
-                    found.append((h.start, t.entry.dimension, t.entry.sub_aspect, h.term, h.polarity))
+                    found.append(_Found(t.start, t.entry.dimension, t.entry.sub_aspect, t.term, None))
+                    found.append(_Found(h.start, t.entry.dimension, t.entry.sub_aspect, h.term, h.polarity))
             elif h.entry is None:
                 self._link_bound(clause, h, targets, found)
         patterns = self._patterns if self._any_pattern is None or self._any_pattern.search(clause) else ()
         for p in patterns:
             for m in p.regex.finditer(clause):
-                found.append((m.start(), p.dimension, p.sub_aspect, m.group(0), p.polarity))
+                found.append(_Found(m.start(), p.dimension, p.sub_aspect, m.group(0), p.polarity))
+        # Targets of a dimension already mentioned are evidence too (服务员 in 服务员很热情).
+        dims = {f.dimension for f in found}
+        used = {f.pos for f in found}
+        for t in targets:
+            if t.start in used:
+                continue
+            if t.entry.dimension in dims:
+                subs = [f.sub_aspect for f in found if f.dimension == t.entry.dimension]
+                sub = t.entry.sub_aspect if t.entry.sub_aspect in subs else subs[0]
+                found.append(_Found(t.start, t.entry.dimension, sub, t.term, None))
+            elif t.entry.role == "subject" and _has_context(clause, t.start, t.end, hits):
+                found.append(_Found(t.start, t.entry.dimension, t.entry.sub_aspect, t.term, None, weak=True))
         if not found:
             return []
-        # Targets of a dimension already mentioned are evidence too (服务员 in 服务员很热情).
-        dims = {f[1] for f in found}
-        for t in targets:
-            if t.entry.dimension in dims and not any(f[0] == t.start for f in found):
-                subs = [f[2] for f in found if f[1] == t.entry.dimension]
-                sub = t.entry.sub_aspect if t.entry.sub_aspect in subs else subs[0]
-                found.append((t.start, t.entry.dimension, sub, t.term, None))
         return _merge(found)
 
     def _literal_hits(self, clause: str, tokens: list[str]) -> list[_Hit]:
@@ -179,7 +207,7 @@ class AspectMatcher:
         right = [t for t in targets if t.start >= op.end and t.start - op.end <= self.right_window and t.start < next_start]
         return right[:1]
 
-    def _link_bound(self, clause: str, op: _Hit, targets: list[_Hit], found: list) -> None:
+    def _link_bound(self, clause: str, op: _Hit, targets: list[_Hit], found: list[_Found]) -> None:
         """Resolve a bound opinion (高, 便宜, 快) against the nearest target of its sub-aspect."""
         entries = self.lexicon.bound[op.term]
         negated = op.polarity == NEGATED
@@ -203,8 +231,8 @@ class AspectMatcher:
             return
         _, t, e = best
         pol = -e.polarity if negated and e.polarity else e.polarity
-        found.append((t.start, e.dimension, e.sub_aspect, t.term, None))
-        found.append((op.start, e.dimension, e.sub_aspect, op.term, pol))
+        found.append(_Found(t.start, e.dimension, e.sub_aspect, t.term, None))
+        found.append(_Found(op.start, e.dimension, e.sub_aspect, op.term, pol))
 
 
 def _combined(patterns: list[str]) -> re.Pattern[str] | None:
@@ -273,17 +301,32 @@ def _aligned(clause: str, start: int, end: int, spans: tuple[set[int], set[int],
     return True  # the character is in no token (tokens do not cover it): do not veto
 
 
-def _merge(found: list[tuple[int, str, str, str, int | None]]) -> list[Mention]:
+def _has_context(clause: str, start: int, end: int, hits: list[_Hit]) -> bool:
+    """The clause says something besides the subject term (and other subject terms)."""
+    covered = set(range(start, end))
+    for h in hits:
+        if h.entry is not None and h.entry.role in ("subject", "target"):
+            covered.update(range(h.start, h.end))
+    n = 0
+    for i, ch in enumerate(clause):
+        if i not in covered and ch not in FILLER_CHARS and (ch.isalnum()):
+            n += 1
+            if n >= MIN_CONTEXT_CHARS:
+                return True
+    return False
+
+
+def _merge(found: list[_Found]) -> list[Mention]:
     """One mention per (dimension, sub-aspect); polarity by majority, ties to the later opinion."""
-    found.sort(key=lambda f: f[0])
-    groups: dict[tuple[str, str], list[tuple[int, str, str, str, int | None]]] = {}
+    found.sort(key=lambda f: f.pos)
+    groups: dict[tuple[str, str], list[_Found]] = {}
     for f in found:
-        groups.setdefault((f[1], f[2]), []).append(f)
+        groups.setdefault((f.dimension, f.sub_aspect), []).append(f)
     out = []
     for (dim, sub), items in groups.items():
-        terms = tuple(dict.fromkeys(f[3] for f in items))
-        pols = [f[4] for f in items if f[4] is not None]
-        out.append(Mention(dim, sub, terms, _combine(pols)))
+        terms = tuple(dict.fromkeys(f.term for f in items))
+        pols = [f.polarity for f in items if f.polarity is not None]
+        out.append(Mention(dim, sub, terms, _combine(pols), weak=all(f.weak for f in items)))
     return out
 
 
@@ -297,26 +340,31 @@ def _combine(pols: Sequence[int]) -> int | None:
     return signed[-1] if signed else 0
 
 
-def resolve_polarity(mention: Mention, clause_score: float, neutral_low: float, neutral_high: float) -> tuple[str, float]:
+def resolve_polarity(mention: Mention, clause_score: float, neutral_low: float, neutral_high: float, weak_margin: float = WEAK_MARGIN) -> tuple[str, float]:
     """Polarity of a mention from its lexicon polarity and the clause sentiment.
 
     An opinion term (after negation) decides the label: on the labelled restaurant reviews it
     is right far more often than a clause-level classifier. The clause score then only sets
     the strength: the returned score is the mean of the clause's P(positive) and the term's
     (1, 0.5 or 0), so it always agrees with the label. Without a lexicon polarity the clause
-    score decides, with the neutral band.
+    score decides, with the neutral band; for a weak mention (a subject named without an
+    opinion: 服务员拿来了菜单) the band is widened by ``weak_margin`` on both sides, so that
+    only a clearly positive or negative clause gives it a polarity.
 
     Args:
         mention: the mention.
         clause_score: P(positive) of the clause, 0..1.
         neutral_low: scores at or above this and ...
         neutral_high: ... at or below this are neutral.
+        weak_margin: how much wider the neutral band is for weak mentions.
 
     Returns:
         ``(label, score)`` with label ``positive`` | ``neutral`` | ``negative``.
     """
     pol = mention.lexicon_polarity
     if pol is None:
+        if mention.weak:
+            neutral_low, neutral_high = neutral_low - weak_margin, neutral_high + weak_margin
         if clause_score > neutral_high:
             return POSITIVE, clause_score
         if clause_score < neutral_low:

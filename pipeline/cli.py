@@ -73,7 +73,10 @@ def _overrides(args: argparse.Namespace) -> dict:
     def path(p: Path | None) -> str | None:
         return str(p.resolve()) if p is not None else None
 
+    flags = {"id": "id_column", "date": "date_column", "rating": "rating_column"}
+    required = [f for f, attr in flags.items() if getattr(args, attr, None)]
     return {
+        "input.required_columns": required or None,
         "input.path": path(getattr(args, "input", None)),
         "output.dir": path(getattr(args, "output_dir", None)),
         "input.columns.text": getattr(args, "text_column", None),

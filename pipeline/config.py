@@ -68,6 +68,17 @@ class InputParams(_Strict):
     encoding: Encoding = Encoding.auto
     sheet: str | int | None = Field(None, description="xlsx sheet name or index; None reads every sheet")
     columns: ColumnMap = ColumnMap()
+    required_columns: list[str] = Field(
+        [], description="fields whose column must exist (text always must); other mapped columns missing from a dump are skipped with a warning"
+    )
+
+    @field_validator("required_columns")
+    @classmethod
+    def _known_fields(cls, v: list[str]) -> list[str]:
+        bad = [f for f in v if f not in ColumnMap.model_fields]
+        if bad:
+            raise ValueError(f"unknown field(s) {bad}; allowed: {list(ColumnMap.model_fields)}")
+        return v
 
 
 class OutputParams(_Strict):

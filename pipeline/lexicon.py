@@ -11,7 +11,11 @@ A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented exa
     dimensions:
       empathy:                          # a configured dimension key
         attitude:                       # a sub-aspect (free name)
+          label: 服务态度                # its Chinese name in reports (required in shipped packs)
           targets: [服务员, 态度]        # name the aspect; need an opinion in the clause
+          subjects: [服务员]             # like targets, and a clause saying anything else about
+                                        # them (服务员拿来了菜单) is a weak mention; alone
+                                        # (服务员) they are nothing
           positive: [热情, 周到]         # name the aspect and carry polarity on their own
           negative: [冷漠, 爱理不理]
           neutral: [...]
@@ -42,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 TOP_KEYS = ("version", "description", "negators", "opinions", "ignore", "dimensions")
 POLARITY_KEYS = {"positive": 1, "negative": -1, "neutral": 0}
-SUB_KEYS = ("description", "negated_mentions", "targets", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
+SUB_KEYS = ("label", "description", "negated_mentions", "targets", "subjects", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -52,7 +56,8 @@ class LexEntry:
 
     Attributes:
         term: the literal text matched in a clause.
-        role: ``target`` | ``opinion`` | ``mention`` | ``generic`` | ``bound`` | ``ignore``.
+        role: ``target`` | ``subject`` | ``opinion`` | ``mention`` | ``generic`` | ``bound`` |
+            ``ignore``.
         dimension: dimension key (None for generic opinions and ignored phrases).
         sub_aspect: sub-aspect name (None as for ``dimension``).
         polarity: +1 / -1 / 0 for opinions, None for targets, mentions and ignored phrases.
@@ -90,6 +95,7 @@ class Lexicon:
         negators: words that flip an opinion placed right after them.
         negated_mentions: (dimension, sub-aspect) -> polarity of a negated mention term.
         sources: the pack files, in merge order.
+        labels: (dimension, sub-aspect) -> Chinese label, from the packs' ``label`` keys.
     """
 
     dimensions: tuple[str, ...]
@@ -99,6 +105,7 @@ class Lexicon:
     negators: tuple[str, ...] = ()
     negated_mentions: dict[tuple[str, str], int] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def terms(self) -> list[str]:
         """Every literal term of two characters or more (for jieba's extra words), sorted."""
@@ -111,10 +118,28 @@ class Lexicon:
         items = [(e.dimension, e.sub_aspect) for e in self.entries.values()]
         items += [(e.dimension, e.sub_aspect) for es in self.bound.values() for e in es]
         items += [(p.dimension, p.sub_aspect) for p in self.patterns]
+        items += list(self.labels)
         for dim, sub in items:
             if dim is not None and sub not in out[dim]:
                 out[dim].append(sub)
         return out
+
+    def sub_aspect_labels(self) -> dict[str, str]:
+        """Sub-aspect key -> Chinese label (``cleanliness`` -> ``清洁卫生``) for reports.
+
+        Keys are the bare sub-aspect names that ``aspect_mentions.csv`` carries. A sub-aspect
+        without a label maps to its own key. Should two dimensions use the same sub-aspect
+        name with different labels, the first dimension in configuration order wins.
+        """
+        out: dict[str, str] = {}
+        for dim, subs in self.sub_aspects().items():
+            for sub in subs:
+                out.setdefault(sub, self.labels.get((dim, sub), sub))
+        return out
+
+    def sub_aspect_label(self, dimension: str, sub_aspect: str) -> str:
+        """The Chinese label of one sub-aspect of one dimension (its key when unlabelled)."""
+        return self.labels.get((dimension, sub_aspect), sub_aspect)
 
     def __len__(self) -> int:
         return len(self.entries) + sum(len(v) for v in self.bound.values()) + len(self.patterns)
@@ -148,6 +173,7 @@ def load_lexicon(paths: list[Path], dimensions: list[str]) -> Lexicon:
             lex.bound.setdefault(term, []).extend(entries)
         lex.patterns.extend(pack.patterns)
         lex.negated_mentions.update(pack.negated_mentions)
+        lex.labels.update(pack.labels)
         negators.extend(n for n in pack.negators if n not in negators)
     lex.negators = tuple(negators)
     logger.info("lexicon loaded: %d terms, %d patterns from %d pack(s)", len(lex.entries) + len(lex.bound), len(lex.patterns), len(paths))
@@ -165,6 +191,7 @@ class _Pack:
         self.patterns: list[PatternEntry] = []
         self.negators: list[str] = []
         self.negated_mentions: dict[tuple[str, str], int] = {}
+        self.labels: dict[tuple[str, str], str] = {}
         self._key_nodes: dict[int, yaml.Node] = {}
 
     def error(self, node: yaml.Node | None, keypath: list[str], message: str) -> DictionaryError:
@@ -211,9 +238,14 @@ class _Pack:
     def _sub_aspect(self, dim: str, sub: str, node: yaml.Node) -> None:
         path = ["dimensions", dim, sub]
         spec = self._mapping(node, path, SUB_KEYS)
+        if "label" in spec:
+            label = self._string(spec["label"], path + ["label"]).strip()
+            if not label:
+                raise self.error(spec["label"], path + ["label"], "empty label; give the sub-aspect's Chinese name (清洁卫生) or drop the key")
+            self.labels[(dim, sub)] = label
         if "negated_mentions" in spec:
             self.negated_mentions[(dim, sub)] = self._polarity(spec["negated_mentions"], path + ["negated_mentions"])
-        for key in ("targets", "mentions"):
+        for key in ("targets", "subjects", "mentions"):
             for term, tnode in self._strings(spec.get(key), path + [key]):
                 self._add(LexEntry(term, key[:-1], dim, sub, None, self._src(tnode)), tnode, path + [key])
         for key, pol in POLARITY_KEYS.items():

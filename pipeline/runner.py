@@ -105,7 +105,7 @@ class _Run:
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     rows_read: int = 0
     input_facts: dict[str, Any] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
+    counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "skipped": 0})
     processed: list[tuple[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -136,14 +136,14 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         state.begin_run(run.run_id, started.isoformat(timespec="seconds"), run.input_facts.get("sha256"), config.fingerprint())
         for name in stages:
             _run_stage(run, name, res)
-            if name == "clean" and config.output.incremental:
-                _drop_already_processed(run, state)
+            if name == "clean":
+                _drop_already_processed(run, state, config.output.incremental)
             if name == "feedback":
                 res.store = _load_store(out_dir, config)
             if name != "report":
                 io.save_stage_cache(cache_dir(config), name, run.df, _cache_meta(run, name))
         io.save_stage_cache(cache_dir(config), "rejects", run.rejects, {"rows_read": run.rows_read})
-        accepted = len(run.df) + run.counts["unchanged"]
+        accepted = len(run.df) + run.counts.get("skipped", 0)
         if accepted + len(run.rejects) != run.rows_read:
             raise StageError(f"row accounting failed: {run.rows_read} read != {accepted} accepted + {len(run.rejects)} rejected")
         if res.topic_model_fitted and res.topic_model is not None:
@@ -211,22 +211,24 @@ def _run_stage(run: _Run, name: str, res: Resources) -> None:
     logger.info("%s - done (%.2fs%s)", name, run.timings[name], extra)
 
 
-def _drop_already_processed(run: _Run, state: StateStore) -> None:
-    """Keep only reviews that are new or whose text changed since they were processed."""
+def _drop_already_processed(run: _Run, state: StateStore, incremental: bool) -> None:
+    """Count new, changed and unchanged reviews; when incremental, keep only new and changed."""
     df = run.df
     ids = df["review_id"].astype(str).tolist()
     hashes = [text_hash(t) for t in df["text"].astype(str).tolist()]
     known = state.known_hashes(ids)
-    keep = [known.get(i) != h for i, h in zip(ids, hashes)]
+    same = [known.get(i) == h for i, h in zip(ids, hashes)]
     run.counts = {
         "new": sum(1 for i in ids if i not in known),
-        "changed": sum(1 for i, h in zip(ids, hashes) if i in known and known[i] != h),
-        "unchanged": sum(1 for i, h in zip(ids, hashes) if known.get(i) == h),
+        "changed": sum(1 for i, s in zip(ids, same) if i in known and not s),
+        "unchanged": sum(same),
+        "skipped": sum(same) if incremental else 0,
     }
+    keep = [not s or not incremental for s in same]
     run.processed = [(i, h) for i, h, k in zip(ids, hashes, keep) if k]
     run.df = df[keep]
-    if run.counts["unchanged"]:
-        logger.info("incremental - %d already processed and unchanged, %d new, %d changed", run.counts["unchanged"], run.counts["new"], run.counts["changed"])
+    if run.counts["skipped"]:
+        logger.info("incremental - %d already processed and unchanged, %d new, %d changed", run.counts["skipped"], run.counts["new"], run.counts["changed"])
 
 
 def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def test_end_to_end_every_row_accounted(hotel_run):
     assert fb["review_id"].is_unique
     assert (rej["reason"] != "").all()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["rows"] == {"read": n_input, "accepted": len(fb), "rejected": len(rej)}
+    assert manifest["rows"] == {"read": n_input, "accepted": len(fb), "rejected": len(rej), "new": len(fb), "changed": 0, "unchanged": 0, "skipped": 0}
 
 
 def test_end_to_end_contract_checker_agrees(hotel_run):

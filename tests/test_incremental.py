@@ -33,7 +33,7 @@ def test_incremental_rerun_adds_nothing_and_outputs_identical(tmp_path):
     assert rows["new"] == rows["accepted"] > 0
     assert main(_args(tmp_path)) == 0
     rows2 = _manifest(tmp_path)["rows"]
-    assert rows2["new"] == 0 and rows2["changed"] == 0 and rows2["unchanged"] == rows["accepted"]
+    assert rows2["new"] == 0 and rows2["changed"] == 0 and rows2["unchanged"] == rows2["skipped"] == rows["accepted"]
     assert rows2["read"] == rows2["accepted"] + rows2["rejected"]
     for name in OUTPUTS:
         assert (tmp_path / name).read_bytes() == first[name], name
@@ -69,7 +69,7 @@ def test_incremental_full_reprocesses_everything(tmp_path):
     assert main(_args(tmp_path)) == 0
     assert main(_args(tmp_path, SAMPLE, "--full")) == 0
     rows = _manifest(tmp_path)["rows"]
-    assert rows["unchanged"] == 0 and rows["changed"] + rows["new"] == rows["accepted"]
+    assert rows["skipped"] == 0 and rows["unchanged"] == rows["accepted"] > 0
 
 
 def test_incremental_killed_run_leaves_outputs_and_next_run_completes(tmp_path):

@@ -49,15 +49,20 @@ def _content_ids(texts: list[str]) -> list[str]:
     return out
 
 
-def check_columns(columns: list[str], mapping: ColumnMap) -> None:
-    """Raise when a mapped column is absent, listing the columns that were found.
+def check_columns(columns: list[str], mapping: ColumnMap, required: list[str] | tuple[str, ...] = ()) -> ColumnMap:
+    """The column mapping that applies to this dump.
+
+    The text column, and every field named in ``required``, must exist; other mapped columns
+    that the dump lacks are dropped from the mapping with a warning (a config written for one
+    export still reads a plainer CSV).
 
     Raises:
-        InputError: the text column, or any other column the config names, is missing.
+        InputError: a required column is missing; the message lists the columns found.
     """
     found = [c for c in columns if not c.startswith("_")]
     wanted = {"text": mapping.text, **{f: getattr(mapping, f) for f in ("id", *OPTIONAL_FIELDS)}}
-    missing = [f"{field} column {col!r}" for field, col in wanted.items() if col and col not in found]
+    must = {"text", *required}
+    missing = [f"{field} column {col!r}" for field, col in wanted.items() if col and col not in found and field in must]
     if missing:
         hint = ""
         if len(found) == 1 and any(d in found[0] for d in ";\t|,"):
@@ -66,9 +71,12 @@ def check_columns(columns: list[str], mapping: ColumnMap) -> None:
             f"input lacks the {', '.join(missing)}; found columns: {found}. "
             f"Set --text-column/--id-column (or input.columns in the config).{hint}"
         )
+    absent = {field: col for field, col in wanted.items() if col and col not in found}
+    if absent:
+        logger.warning("input has no %s column(s); carrying on without them", ", ".join(f"{f} ({c!r})" for f, c in absent.items()))
+    return mapping.model_copy(update={f: None for f in absent})
 
 
-@functools.lru_cache(maxsize=65536)
 def parse_date(value: str) -> str | None:
     """``YYYY-MM-DD`` for a recognisable date, else None."""
     v = value.strip()
@@ -104,8 +112,7 @@ def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
     Raises:
         InputError: a mapped column is missing from the input.
     """
-    mapping = res.config.input.columns
-    check_columns(list(df.columns), mapping)
+    mapping = check_columns(list(df.columns), res.config.input.columns, res.config.input.required_columns)
     n = len(df)
     text = df[mapping.text].fillna("").astype("string")
     stripped = text.str.strip()

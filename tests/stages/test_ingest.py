@@ -49,6 +49,20 @@ def test_ingest_missing_text_column_lists_found(config, resources):
         ingest.run(raw, config.ingest, resources)
 
 
+def test_ingest_missing_optional_columns_are_skipped(config, resources):
+    raw = pd.DataFrame({"review": ["很好"], io.ROW_COL: [2]}, dtype="string")
+    out = ingest.run(raw, config.ingest, resources)
+    assert out["date"].tolist() == [""] and out["review_id"].iloc[0] == ingest.content_id("很好")
+
+
+def test_ingest_required_column_missing_is_an_error(config, resources):
+    resources.config = config.model_copy(deep=True)
+    resources.config.input.required_columns = ["date"]
+    raw = pd.DataFrame({"id": ["1"], "review": ["很好"], io.ROW_COL: [2]}, dtype="string")
+    with pytest.raises(InputError, match="lacks the date column 'date'"):
+        ingest.run(raw, config.ingest, resources)
+
+
 def test_ingest_wrong_delimiter_hint(config, resources):
     raw = pd.DataFrame({"id;review": ["1;很好"], io.ROW_COL: [2]}, dtype="string")
     with pytest.raises(InputError, match="is the delimiter right"):
