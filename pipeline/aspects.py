@@ -49,7 +49,7 @@ COORDINATORS = re.compile("[和与跟及、]|还有|以及|包括|都|均")
 FILLER_CHARS = frozenset("的了吧呢啊呀哦嘛啦么哈这那个些家位们她他它我你也都就还和与跟及是在有")
 MIN_CONTEXT_CHARS = 2
 # A weak mention takes the clause polarity only outside the neutral band widened by this much.
-WEAK_MARGIN = 0.2
+WEAK_MARGIN = 0.5
 DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "并不", "并没有", "毫不", "毫无", "从不", "从没", "一点也不", "一点都不", "不太", "不是", "不够", "不算", "不怎么", "不大", "不再", "不会", "不用", "无需", "无须", "不必", "不需要")
 
 

@@ -27,6 +27,7 @@ EPILOG = """subcommands (python run.py SUBCOMMAND --help for their flags):
   train-sentiment      train the sentiment model on your own labelled reviews
   evaluate-sentiment   accuracy, macro-F1, AUC and confusion matrix on a labelled file
   evaluate-dimensions  per-dimension precision/recall/F1 and polarity accuracy on aspect labels
+  suggest-terms        propose new lexicon terms from a corpus, for a person to review
 
 exit codes: 0 ok, 2 bad config or flags, 3 bad input, 4 stage failure, 5 locked, 1 other, 70 internal error
 """

@@ -134,6 +134,7 @@ class SentimentBackend(str, Enum):
 
 class SentimentParams(_Strict):
     backend: SentimentBackend = SentimentBackend.sklearn
+    model_file: Path | None = Field(None, description="a model saved by `run.py train-sentiment`, used instead of the default")
     neutral_low: float = Field(0.4, ge=0, le=1)
     neutral_high: float = Field(0.6, ge=0, le=1)
     adapt_prior: bool = Field(False, description="re-weight scores to the dump's EM-estimated label prior (always estimated and reported)")
@@ -358,6 +359,7 @@ class Config(_Strict):
 _PATH_FIELDS = (
     ("input", "path"),
     ("feedback", "actions_return"),
+    ("sentiment", "model_file"),
     ("output", "dir"),
     ("output", "cache_dir"),
     ("output", "model_dir"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
+from pipeline.errors import ConfigError
 from pipeline.stages.base import Resources
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,30 @@ def build_matcher(config: Config):
 
 
 def load_sentiment_model(config: Config, segmenter: Any):
-    """The configured sentiment model (trained on first use and cached in ``model_dir``)."""
+    """The configured sentiment model: a file from ``train-sentiment`` when ``model_file`` is
+    set, else the default (trained on first use and cached in ``model_dir``).
+
+    Raises:
+        ConfigError: ``model_file`` is missing or not a saved model.
+    """
+    params = config.sentiment
+    if params.model_file is not None:
+        import joblib
+
+        path = Path(params.model_file)
+        if not path.is_file():
+            raise ConfigError(f"[sentiment -> model_file] not found: {path}; train one with `python run.py train-sentiment --labels FILE`")
+        try:
+            model = joblib.load(path)
+        except Exception as exc:
+            raise ConfigError(f"[sentiment -> model_file] {path} is not a saved sentiment model: {exc}") from exc
+        if not hasattr(model, "predict_proba"):
+            raise ConfigError(f"[sentiment -> model_file] {path} holds a {type(model).__name__}, not a sentiment model")
+        return model
     from pipeline.sentiment import load_default_model
 
-    settings = {"C": config.sentiment.C} if config.sentiment.backend.value == "sklearn" else {}
-    return load_default_model(config.sentiment.backend.value, model_dir(config) / "sentiment", segmenter, **settings)
+    settings = {"C": params.C} if params.backend.value == "sklearn" else {}
+    return load_default_model(params.backend.value, model_dir(config) / "sentiment", segmenter, **settings)
 
 
 def load_topic_model(config: Config):

@@ -166,6 +166,28 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     return RunResult(out_dir, run.rows_read, accepted, len(run.rejects), run.timings, manifest)
 
 
+def run_in_memory(config: Config, raw: pd.DataFrame, stages: list[str], run_date: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, Resources]:
+    """Run stages on a frame already read, writing nothing (evaluation and notebooks).
+
+    Args:
+        config: a validated config.
+        raw: ``reviews_raw`` as :func:`pipeline.io.read_dump` returns it.
+        stages: stage names in order (need not be contiguous: e.g. skip ``topics``).
+        run_date: as for :func:`run_pipeline`.
+
+    Returns:
+        (accepted rows after the last stage, rejects, the resources used)
+    """
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        raise ConfigError(f"unknown stage(s) {unknown}; known stages: {', '.join(STAGE_NAMES)}")
+    run = _Run(config, list(stages), "in-memory", dt.datetime.now(dt.timezone.utc), df=raw, rows_read=len(raw))
+    res = build_resources(config, list(stages), run_date or dt.date.today())
+    for name in stages:
+        _run_stage(run, name, res)
+    return run.df, run.rejects, res
+
+
 def _load_input(run: _Run) -> None:
     """Read the dump (when ingest runs) or the cached output of the stage before ``--from``."""
     config = run.config
