@@ -53,10 +53,10 @@ def load_scorer(kind: str, config, segmenter, cache: Path):
     return load_default_model(kind, cache, segmenter, **settings)
 
 
-def score_clauses(model, config, clauses: list[list[str]], tokens: list[list[list[str]]], ratings: np.ndarray | None) -> list[list[float]]:
-    """Clause P(positive) exactly as the sentiment stage computes them."""
+def score_clauses(model, config, clauses: list[list[str]], tokens: list[list[list[str]]], ratings: np.ndarray | None) -> tuple[list[float], list[list[float]]]:
+    """Review and clause P(positive) exactly as the sentiment stage computes them."""
     if model is None:
-        return [[0.5] * len(c) for c in clauses]
+        return [0.5] * len(clauses), [[0.5] * len(c) for c in clauses]
     from pipeline import sentiment as sm
 
     p = config.sentiment
@@ -66,10 +66,10 @@ def score_clauses(model, config, clauses: list[list[str]], tokens: list[list[lis
         if min((ratings >= p.rating_positive_min).sum(), (ratings <= p.rating_negative_max).sum()) >= p.min_rated_per_class:
             model = sm.adapt_on_ratings(model, docs, ratings, positive_min=p.rating_positive_min, negative_max=p.rating_negative_max, min_per_class=p.min_rated_per_class)
             print(f"  sentiment adapted on {int(usable.sum())} rated reviews")
-    _, clause_scores = sm.score_reviews(
+    review_scores, clause_scores = sm.score_reviews(
         model, clauses, tokens, contrast_weight=p.contrast_weight, degree_weight=p.degree_weight, review_weight=p.review_weight, contrast_words=tuple(config.segment.contrast_words)
     )
-    return [list(map(float, c)) for c in clause_scores]
+    return [float(x) for x in review_scores], [list(map(float, c)) for c in clause_scores]
 
 
 def predict(labels: pd.DataFrame, matcher: AspectMatcher, segmenter, model, config, adapt: bool) -> tuple[pd.DataFrame, dict[str, float], list]:
@@ -84,17 +84,17 @@ def predict(labels: pd.DataFrame, matcher: AspectMatcher, segmenter, model, conf
     t2 = time.perf_counter()
     rating_col = next((c for c in RATING_COLUMNS if c in labels.columns), None)
     ratings = pd.to_numeric(labels[rating_col], errors="coerce").to_numpy(dtype=float) if adapt and rating_col and config.sentiment.adapt_on_rating else None
-    scores = score_clauses(model, config, clauses, tokens, ratings)
+    review_scores, scores = score_clauses(model, config, clauses, tokens, ratings)
     t3 = time.perf_counter()
     low, high = config.sentiment.neutral_low, config.sentiment.neutral_high
     rows, detail = [], []
-    for rid, cs, ts, ss in zip(ids, clauses, tokens, scores):
+    for rid, cs, ts, ss, rs in zip(ids, clauses, tokens, scores, review_scores):
         by_dim: dict[str, list[str]] = {}
         for clause, toks, score in zip(cs, ts, ss):
             for m in matcher.match(clause, toks):
                 label, _ = resolve_polarity(m, score, low, high)
                 by_dim.setdefault(m.dimension, []).append(label)
-                detail.append((rid, clause, m.dimension, m.sub_aspect, "|".join(m.terms), label, round(score, 2)))
+                detail.append((rid, clause, m.dimension, m.sub_aspect, "|".join(m.terms), label, round(score, 2), m.weak, round(rs, 2)))
         for dim, pols in by_dim.items():
             rows.append((rid, dim, aggregate_review(pols)))
     t4 = time.perf_counter()

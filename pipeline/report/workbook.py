@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 SUMMARY_SHEET = "汇总"
 STATUS_VALUES: tuple[str, ...] = ("open", "in_progress", "closed")
 #: Chinese column headers of the owner sheets; invert this mapping to read a sheet back.
+#: Register columns shown after the action columns when present.
+EXTRA_COLUMNS: tuple[str, ...] = ("recurrence_of",)
+#: Items per department sheet; the full list is in actions.csv.
+MAX_ROWS_PER_SHEET = 2000
 HEADERS: dict[str, str] = {
     "action_id": "行动编号",
     "review_id": "评论编号",
@@ -45,6 +49,7 @@ HEADERS: dict[str, str] = {
     "status": "状态",
     "closed_at": "关闭日期",
     "note": "备注",
+    "recurrence_of": "重复出现（已关闭行动）",
 }
 PRIORITY_FILLS: dict[str, PatternFill] = {
     "critical": PatternFill("solid", fgColor="F8B4B4"),
@@ -181,7 +186,7 @@ def _summary_sheet(ws: Worksheet, actions: pd.DataFrame, summary: Mapping[str, A
 
 
 def _owner_sheet(ws: Worksheet, rows: pd.DataFrame, dim_labels: Mapping[str, str]) -> None:
-    keys = list(ACTION_COLUMNS)
+    keys = [c for c in rows.columns if c in ACTION_COLUMNS or c in EXTRA_COLUMNS]
     _header_row(ws, [HEADERS.get(k, k) for k in keys])
     status_col = keys.index("status") + 1
     priority_col = keys.index("priority") + 1
@@ -220,12 +225,17 @@ def _owner_sheet(ws: Worksheet, rows: pd.DataFrame, dim_labels: Mapping[str, str
     _fit_widths(ws, fixed)
 
 
-def render_actions_xlsx(actions: pd.DataFrame, summary: Mapping[str, Any]) -> bytes:
-    """Build the managers' workbook.
+def render_actions_xlsx(actions: pd.DataFrame, summary: Mapping[str, Any], max_rows_per_sheet: int = MAX_ROWS_PER_SHEET) -> bytes:
+    """Build the managers' workbook: the items still to handle, one sheet per department.
+
+    Closed items stay out (the register remembers them); each department sheet holds at most
+    ``max_rows_per_sheet`` items, most urgent first: the full list is in ``actions.csv``.
 
     Args:
-        actions: Output of :func:`~pipeline.report.actions.build_actions_table`.
+        actions: Output of :func:`~pipeline.report.actions.build_actions_table`, or the
+            actions register (with ``recurrence_of``) carried run to run.
         summary: Output of :func:`~pipeline.report.summary.compute_summary`.
+        max_rows_per_sheet: cap per department sheet.
 
     Returns:
         The ``.xlsx`` file content.
@@ -233,13 +243,19 @@ def render_actions_xlsx(actions: pd.DataFrame, summary: Mapping[str, Any]) -> by
     workbook = Workbook()
     ws = workbook.active
     ws.title = SUMMARY_SHEET
-    table = actions.reindex(columns=list(ACTION_COLUMNS)).fillna("").astype(str)
+    columns = list(ACTION_COLUMNS) + [c for c in EXTRA_COLUMNS if c in actions.columns]
+    table = actions.reindex(columns=columns).fillna("").astype(str)
+    table = table[table["status"] != "closed"]
     _summary_sheet(ws, table, summary)
     dim_labels = {str(d.get("key")): str(d.get("label")) for d in summary.get("dimensions") or []}
     dim_labels.update(summary.get("labels") or {})
     owners = list(dict.fromkeys(table["owner"]))
     for owner, sheet_name in zip(owners, sanitize_sheet_names(owners)):
-        _owner_sheet(workbook.create_sheet(sheet_name), table[table["owner"] == owner], dim_labels)
+        rows = table[table["owner"] == owner]
+        if len(rows) > max_rows_per_sheet:
+            logger.info("actions.xlsx: %s has %d open items; the sheet keeps the %d most urgent (all are in actions.csv)", owner, len(rows), max_rows_per_sheet)
+            rows = rows.head(max_rows_per_sheet)
+        _owner_sheet(workbook.create_sheet(sheet_name), rows, dim_labels)
     buffer = io.BytesIO()
     workbook.save(buffer)
     logger.debug("actions.xlsx: %d actions, %d owner sheets", len(table), len(owners))

@@ -13,6 +13,7 @@ from pipeline.report import (
     render_actions_xlsx,
     sanitize_sheet_names,
 )
+from pipeline.report.actions import ACTION_COLUMNS
 from pipeline.report.workbook import HEADERS
 
 
@@ -34,7 +35,7 @@ def test_workbook_summary_sheet_has_index_and_dimensions(workbook):
 
 def test_workbook_owner_sheet_header_bold_frozen(workbook):
     ws = workbook["前台"]
-    assert [c.value for c in ws[1]] == list(HEADERS.values())
+    assert [c.value for c in ws[1]] == [HEADERS[k] for k in ACTION_COLUMNS]
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "A2"
     assert ws.max_row == 3  # header + r3 + r6
@@ -93,3 +94,15 @@ def test_workbook_sheet_names_truncated_and_unique():
     assert names[5] == "汇总~2" and names[6] == "History~2"
     assert names[7] == "x"
     assert len({n.lower() for n in names}) == len(names)
+
+
+def test_workbook_leaves_closed_items_out_and_caps_sheets(feedback, mentions, dims, run_info):
+    summary = compute_summary(feedback, mentions, dims, run_info=run_info)
+    reg = build_actions_table(feedback, mentions)
+    reg["recurrence_of"] = ""
+    reg.loc[reg.index[0], "status"] = "closed"
+    wb = load_workbook(io.BytesIO(render_actions_xlsx(reg, summary, max_rows_per_sheet=1)))
+    ids = [ws.cell(row=r, column=1).value for ws in wb.worksheets[1:] for r in range(2, ws.max_row + 1)]
+    assert reg["action_id"].iloc[0] not in ids
+    assert all(ws.max_row <= 2 for ws in wb.worksheets[1:])
+    assert wb.worksheets[1].cell(row=1, column=len(ACTION_COLUMNS) + 1).value == HEADERS["recurrence_of"]
