@@ -39,6 +39,7 @@ NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
 DEGREE_WORDS = (
     "是很", "算太", "怎么", "那么", "这么", "特别", "非常", "十分", "太过", "算是", "大会", "怎样",
     "很", "太", "是", "算", "够", "大", "咋", "够", "会", "再", "甚", "如", "太", "多", "好", "得", "够",
+    "任何", "那种", "这种", "什么", "一点", "一丝", "丝毫", "半点", "感觉", "觉得",
 )
 # Adverb characters jieba may glue onto a single-character term (很脏, 不太贵, 太吵).
 GLUE_CHARS = frozenset("很太挺超真好蛮特最较不没也都还更极巨贼忒够算偏略有点比非常别十分相当就又那这么是怎大")
@@ -171,12 +172,19 @@ class AspectMatcher:
         spans: tuple[set[int], set[int], list[tuple[int, int]]] | None = None
         hits: list[_Hit] = []
         prev_end = 0
-        for m in self._term_re.finditer(clause):
+        pos = 0
+        while True:
+            m = self._term_re.search(clause, pos)
+            if m is None:
+                break
             term = m.group(0)
-            if len(term) == 1 and tokens:
+            pos = m.end()
+            if tokens:
                 if spans is None:
                     spans = _token_spans(clause, tokens)
-                if not _aligned(clause, m.start(), m.end(), spans):
+                ok = _aligned(clause, m.start(), m.end(), spans) if len(term) == 1 else not _crosses(m.start(), m.end(), spans)
+                if not ok:
+                    pos = m.start() + 1  # 好热 in 好热情: try again from the next character
                     continue
             entry = self.lexicon.entries.get(term)
             if entry is not None and entry.role == "ignore":
@@ -221,6 +229,8 @@ class AspectMatcher:
                 dist = t.start - op.end
                 if dist > self.right_window:
                     continue
+                if len(op.term) == 1 and "的" not in clause[op.end : t.start]:
+                    continue  # 小包间, 大桌: an attribute names a kind of thing, it judges nothing
                 dist += 100  # prefer a target on the left
             else:
                 continue
@@ -287,6 +297,14 @@ def _token_spans(clause: str, tokens: list[str]) -> tuple[set[int], set[int], li
         spans.append((i, i + len(tok)))
         pos = i + len(tok)
     return starts, ends, spans
+
+
+def _crosses(start: int, end: int, spans: tuple[set[int], set[int], list[tuple[int, int]]]) -> bool:
+    """A multi-character hit cuts a jieba word in two (好热 in 好/热情, 有感觉 in 没有/感觉)."""
+    for s, e in spans[2]:
+        if s < start < e < end or start < s < end < e:
+            return True
+    return False
 
 
 def _aligned(clause: str, start: int, end: int, spans: tuple[set[int], set[int], list[tuple[int, int]]]) -> bool:
