@@ -72,7 +72,7 @@ def score_clauses(model, config, clauses: list[list[str]], tokens: list[list[lis
     return [float(x) for x in review_scores], [list(map(float, c)) for c in clause_scores]
 
 
-def predict(labels: pd.DataFrame, matcher: AspectMatcher, segmenter, model, config, adapt: bool) -> tuple[pd.DataFrame, dict[str, float], list]:
+def predict(labels: pd.DataFrame, matcher: AspectMatcher, segmenter, model, config, adapt: bool, review_tone: bool = True) -> tuple[pd.DataFrame, dict[str, float], list]:
     """Review-level (review_id, dimension, polarity) predictions, timings and per-clause detail."""
     ids = labels["id"].astype(str).tolist()
     contrast = tuple(config.segment.contrast_words)
@@ -92,7 +92,7 @@ def predict(labels: pd.DataFrame, matcher: AspectMatcher, segmenter, model, conf
         by_dim: dict[str, list[str]] = {}
         for clause, toks, score in zip(cs, ts, ss):
             for m in matcher.match(clause, toks):
-                label, _ = resolve_polarity(m, score, low, high)
+                label, _ = resolve_polarity(m, score, low, high, review_score=rs if review_tone else None)
                 by_dim.setdefault(m.dimension, []).append(label)
                 detail.append((rid, clause, m.dimension, m.sub_aspect, "|".join(m.terms), label, round(score, 2), m.weak, round(rs, 2)))
         for dim, pols in by_dim.items():

@@ -49,8 +49,6 @@ COORDINATORS = re.compile("[和与跟及、]|还有|以及|包括|都|均")
 # Characters that say nothing about a subject (这家的服务员): a clause needs more than these.
 FILLER_CHARS = frozenset("的了吧呢啊呀哦嘛啦么哈这那个些家位们她他它我你也都就还和与跟及是在有")
 MIN_CONTEXT_CHARS = 2
-# A weak mention takes the clause polarity only outside the neutral band widened by this much.
-WEAK_MARGIN = 0.5
 DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "并不", "并没有", "毫不", "毫无", "从不", "从没", "一点也不", "一点都不", "不太", "不是", "不够", "不算", "不怎么", "不大", "不再", "不会", "不用", "无需", "无须", "不必", "不需要")
 
 
@@ -135,7 +133,7 @@ class AspectMatcher:
         opinions = [h for h in hits if h.entry is None or h.entry.role in ("generic", "opinion")]
         for h in hits:
             e = h.entry
-            if e is not None and e.role in ("opinion", "mention"):
+            if e is not None and (e.role in ("opinion", "mention") or (e.role in ("target", "subject") and h.polarity is not None)):
                 found.append(_Found(h.start, e.dimension, e.sub_aspect, h.term, h.polarity))
         for i, h in enumerate(opinions):
             prev_end = opinions[i - 1].end if i else 0
@@ -149,7 +147,7 @@ class AspectMatcher:
         patterns = self._patterns if self._any_pattern is None or self._any_pattern.search(clause) else ()
         for p in patterns:
             for m in p.regex.finditer(clause):
-                found.append(_Found(m.start(), p.dimension, p.sub_aspect, m.group(0), p.polarity))
+                found.append(_Found(m.start(), p.dimension, p.sub_aspect, m.group(0), self._negate_pattern(clause, m.start(), p)))
         # Targets of a dimension already mentioned are evidence too (服务员 in 服务员很热情).
         dims = {f.dimension for f in found}
         used = {f.pos for f in found}
@@ -191,18 +189,29 @@ class AspectMatcher:
                 prev_end = m.end()
                 continue
             polarity = entry.polarity if entry is not None else None
-            if entry is None or entry.role in ("generic", "opinion", "mention"):
+            if entry is None or entry.role in ("generic", "opinion", "mention", "target", "subject"):
                 prefix = clause[max(prev_end, m.start() - self._max_neg) : m.start()]
                 if prefix and self._neg_re.search(prefix):
                     if entry is None:
                         polarity = NEGATED  # a bound opinion: flipped once its sub-aspect is known
-                    elif entry.role == "mention":
+                    elif entry.role in ("mention", "target", "subject"):
+                        # 不用排队 is good news; a negated naming term of a sub-aspect without
+                        # negated_mentions stays as it was (没有服务员 still needs an opinion).
                         polarity = self.lexicon.negated_mentions.get((entry.dimension, entry.sub_aspect))
                     elif polarity:
                         polarity = -polarity
             hits.append(_Hit(m.start(), m.end(), term, entry, polarity))
             prev_end = m.end()
         return hits
+
+    def _negate_pattern(self, clause: str, start: int, p) -> int | None:
+        """A pattern's polarity, flipped when a negator stands right before it (不用等太久)."""
+        prefix = clause[max(0, start - self._max_neg) : start]
+        if not prefix or not self._neg_re.search(prefix):
+            return p.polarity
+        if p.polarity is None:
+            return self.lexicon.negated_mentions.get((p.dimension, p.sub_aspect))
+        return -p.polarity
 
     def _link(self, clause: str, op: _Hit, targets: list[_Hit], prev_end: int, next_start: int) -> list[_Hit]:
         """Targets a generic opinion is about: the nearest one before it, or all coordinated ones."""
@@ -358,31 +367,37 @@ def _combine(pols: Sequence[int]) -> int | None:
     return signed[-1] if signed else 0
 
 
-def resolve_polarity(mention: Mention, clause_score: float, neutral_low: float, neutral_high: float, weak_margin: float = WEAK_MARGIN) -> tuple[str, float]:
+def resolve_polarity(mention: Mention, clause_score: float, neutral_low: float, neutral_high: float, review_score: float | None = None) -> tuple[str, float]:
     """Polarity of a mention from its lexicon polarity and the clause sentiment.
 
     An opinion term (after negation) decides the label: on the labelled restaurant reviews it
     is right far more often than a clause-level classifier. The clause score then only sets
     the strength: the returned score is the mean of the clause's P(positive) and the term's
     (1, 0.5 or 0), so it always agrees with the label. Without a lexicon polarity the clause
-    score decides, with the neutral band; for a weak mention (a subject named without an
-    opinion: 服务员拿来了菜单) the band is widened by ``weak_margin`` on both sides, so that
-    only a clearly positive or negative clause gives it a polarity.
+    score decides, with the neutral band.
+
+    A weak mention (a subject named without an opinion: 服务员拿来了菜单) is neutral on its
+    own: a clause-level classifier reads plain descriptions as mildly negative far too often
+    to judge it. Given the review's score it takes the review's tone instead (with the same
+    neutral band): on the labelled restaurant reviews, annotators label a staff or décor
+    remark in a glowing review as positive, in an angry one as negative.
 
     Args:
         mention: the mention.
         clause_score: P(positive) of the clause, 0..1.
         neutral_low: scores at or above this and ...
         neutral_high: ... at or below this are neutral.
-        weak_margin: how much wider the neutral band is for weak mentions.
+        review_score: P(positive) of the whole review; only weak mentions use it.
 
     Returns:
         ``(label, score)`` with label ``positive`` | ``neutral`` | ``negative``.
     """
     pol = mention.lexicon_polarity
+    if pol is None and mention.weak:
+        if review_score is None:
+            return NEUTRAL, clause_score
+        clause_score = float(review_score)
     if pol is None:
-        if mention.weak:
-            neutral_low, neutral_high = neutral_low - weak_margin, neutral_high + weak_margin
         if clause_score > neutral_high:
             return POSITIVE, clause_score
         if clause_score < neutral_low:

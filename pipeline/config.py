@@ -139,6 +139,9 @@ class SentimentParams(_Strict):
     neutral_high: float = Field(0.6, ge=0, le=1)
     adapt_prior: bool = Field(False, description="re-weight scores to the dump's EM-estimated label prior (always estimated and reported)")
     adapt_on_rating: bool = True
+    adapt_on_dump: bool = Field(True, description="self-train a correction on the dump's own confident reviews (when not adapted on ratings)")
+    dump_fraction: float = Field(0.6, gt=0, le=1, description="share of the dump's most confident reviews used as pseudo-labels")
+    dump_weight: float = Field(1.0, ge=0, description="weight of the dump correction")
     rating_positive_min: float = 4
     rating_negative_max: float = 2
     min_rated_per_class: int = Field(20, ge=1)
@@ -313,11 +316,17 @@ class ReportParams(_Strict):
 
 class EngineKind(str, Enum):
     local = "local"
+    processes = "processes"
+    dask = "dask"
 
 
 class EngineParams(_Strict):
-    kind: EngineKind = EngineKind.local
-    chunk_size: int = Field(50000, ge=100)
+    kind: EngineKind = Field(EngineKind.local, description="local: in this process; processes: a local pool; dask: a Dask cluster")
+    workers: int = Field(2, ge=1, le=256, description="worker processes (processes, or a Dask LocalCluster)")
+    address: str | None = Field(None, description="Dask scheduler address (tcp://host:8786); None starts a LocalCluster")
+    chunk_size: int = Field(20000, ge=100, description="reviews per partition")
+    sample_size: int = Field(20000, ge=100, description="reviews the dump-level models (topics, sentiment prior, rating adaptation) are fitted on")
+    cache_max_rows: int = Field(200000, ge=0, description="keep every stage's output for --from/--to when the run has at most this many reviews")
 
 
 class Config(_Strict):

@@ -1,101 +1,96 @@
-"""Helpers for analysts: load a run's outputs as typed frames and slice them.
+"""Helpers for analysts: load a run's outputs as typed frames, slice them, tabulate and plot.
 
     from pipeline import explore
-    run = explore.load_run("data/output")
-    explore.dimension_summary(run)
-    explore.top_complaints(run, "tangibles", n=5)
+    run = explore.load_run()                          # or explore.load_store() for all runs
+    explore.dimension_summary(run)                    # which dimension is weak
+    explore.by_store(run)                             # ... in which hotel or store
+    explore.trend(run, by="week", dimension="responsiveness")    # ... since when
+    explore.quotes(run, "responsiveness", "negative", n=5)       # ... and what they said
+    explore.plot_trend(run, by="month")               # SVG chart, Chinese labels as text
+
+Every helper takes a :class:`Run`: a whole run, the cumulative store, or a slice from
+:func:`select` (by store, source, dimension, sub-aspect, period, rating, topic, sentiment).
+Exact duplicates are left out, as in the report (``load_run(include_duplicates=True)``
+keeps them). The code lives in ``explore_frames`` (loading, slicing), ``explore_analysis``
+(tables), ``explore_plots`` (charts) and ``explore_rerun`` (tune a config and rerun).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import dataclass
-from pathlib import Path
 
-import pandas as pd
-
-from pipeline.errors import InputError
+from pipeline.explore_analysis import (
+    by_store,
+    compare,
+    dimension_summary,
+    period_label,
+    quotes,
+    search,
+    since_when,
+    sub_aspect_summary,
+    top_complaints,
+    topic_table,
+    trend,
+)
+from pipeline.explore_frames import (
+    DIMENSION_LABELS,
+    LABEL_DTYPE,
+    LABELS,
+    POLARITY_LABELS,
+    PRIORITY_DTYPE,
+    Run,
+    default_output_dir,
+    load_run,
+    load_store,
+    period_bounds,
+    select,
+)
+from pipeline.explore_plots import (
+    Chart,
+    plot_compare,
+    plot_dimensions,
+    plot_net_scores,
+    plot_stores,
+    plot_sub_aspects,
+    plot_trend,
+)
+from pipeline.explore_rerun import changed_reviews, compare_runs, rerun, write_config, write_lexicon_pack
 
 logger = logging.getLogger(__name__)
 
-LABELS = ("positive", "neutral", "negative")
-DIMENSION_LABELS = {
-    "tangibles": "有形性",
-    "reliability": "可靠性",
-    "responsiveness": "响应性",
-    "assurance": "保证性",
-    "empathy": "关怀性",
-    "price": "价格",
-    "location": "位置",
-    "product": "产品",
-}
-
-
-@dataclass
-class Run:
-    """One run's outputs: ``feedback`` (one row per review) and ``mentions`` (evidence rows)."""
-
-    directory: Path
-    feedback: pd.DataFrame
-    mentions: pd.DataFrame
-    rejects: pd.DataFrame
-
-    @property
-    def dimension_keys(self) -> list[str]:
-        """The ``dim_<key>`` keys present, in file order."""
-        return [c[4:] for c in self.feedback.columns if c.startswith("dim_")]
-
-
-def default_output_dir() -> Path:
-    """``$REVIEWS_OUTPUT_DIR`` when set, else the default run's ``data/output``."""
-    env = os.environ.get("REVIEWS_OUTPUT_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data" / "output"
-
-
-def load_run(directory: str | Path | None = None) -> Run:
-    """Load a run's outputs with proper dtypes.
-
-    Raises:
-        InputError: the folder has no ``classified_feedback.parquet``.
-    """
-    d = Path(directory) if directory is not None else default_output_dir()
-    fb_path = d / "classified_feedback.parquet"
-    if not fb_path.is_file():
-        raise InputError(f"no classified_feedback.parquet in {d}: run `python run.py` (or pass the output folder)")
-    feedback = pd.read_parquet(fb_path)
-    if "date" in feedback.columns:
-        feedback["date"] = pd.to_datetime(feedback["date"].replace("", None), errors="coerce")
-    if "rating" in feedback.columns:
-        feedback["rating"] = pd.to_numeric(feedback["rating"].replace("", None), errors="coerce")
-    mentions = pd.read_csv(d / "aspect_mentions.csv", encoding="utf-8-sig", keep_default_na=False, dtype={"review_id": "string"})
-    rejects = pd.read_csv(d / "rejects.csv", encoding="utf-8-sig", keep_default_na=False, dtype="string")
-    return Run(d, feedback, mentions, rejects)
-
-
-def dimension_summary(run: Run) -> pd.DataFrame:
-    """Per dimension: mentions, positive/neutral/negative counts and shares, net score."""
-    rows = []
-    for key in run.dimension_keys:
-        col = run.feedback[f"dim_{key}"].fillna("")
-        counts = {lab: int((col == lab).sum()) for lab in LABELS}
-        n = sum(counts.values())
-        rows.append(
-            {
-                "dimension": key,
-                "label": DIMENSION_LABELS.get(key, key),
-                "mentions": n,
-                **counts,
-                "positive_share": counts["positive"] / n if n else float("nan"),
-                "negative_share": counts["negative"] / n if n else float("nan"),
-                "net_score": (counts["positive"] - counts["negative"]) / n if n else float("nan"),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def top_complaints(run: Run, dimension: str, n: int = 10) -> pd.DataFrame:
-    """The most negative clauses about one dimension, with their review and sub-aspect."""
-    m = run.mentions
-    sel = m[(m["dimension"] == dimension) & (m["polarity"] == "negative")].sort_values(["score", "review_id"])
-    return sel.head(n)[["review_id", "sub_aspect", "clause", "score", "terms"]].reset_index(drop=True)
+__all__ = [
+    "DIMENSION_LABELS",
+    "LABELS",
+    "LABEL_DTYPE",
+    "POLARITY_LABELS",
+    "PRIORITY_DTYPE",
+    "Chart",
+    "Run",
+    "by_store",
+    "changed_reviews",
+    "compare",
+    "compare_runs",
+    "default_output_dir",
+    "dimension_summary",
+    "load_run",
+    "load_store",
+    "period_bounds",
+    "period_label",
+    "plot_compare",
+    "plot_dimensions",
+    "plot_net_scores",
+    "plot_stores",
+    "plot_sub_aspects",
+    "plot_trend",
+    "quotes",
+    "rerun",
+    "search",
+    "select",
+    "since_when",
+    "sub_aspect_summary",
+    "top_complaints",
+    "topic_table",
+    "trend",
+    "write_config",
+    "write_lexicon_pack",
+]

@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 ROW_COL = "_row"
 SHEET_COL = "_sheet"
 READ_ERROR_COL = "_read_error"
+REPLACEMENT_CHAR = "\ufffd"
+# Python's csv refuses fields over 128 KiB by default; a long review must reach ingest (which
+# rejects it with a reason, ingest.max_text_chars allows up to 1,000,000) instead of failing the run.
+CSV_FIELD_LIMIT = 2**31 - 1
 SUFFIX_FORMATS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -64,7 +68,8 @@ def decode_bytes(raw: bytes, encoding: str = "auto") -> tuple[str, str]:
     rejected one by one instead of losing the whole file.
 
     Returns:
-        (text, the encoding used; ``utf-8 (with invalid bytes)`` when replacements were made)
+        (text, the encoding used; ``utf-8 (with invalid bytes)`` or ``gb18030 (with invalid
+        bytes)`` when replacements were made)
     """
     if encoding != "auto":
         try:
@@ -88,7 +93,27 @@ def decode_bytes(raw: bytes, encoding: str = "auto") -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     logger.warning("input is neither valid UTF-8 nor GB18030; rows with invalid bytes will be rejected")
-    return raw.decode("utf-8", errors="replace"), "utf-8 (with invalid bytes)"
+    return _decode_by_line(raw)
+
+
+def _decode_by_line(raw: bytes) -> tuple[str, str]:
+    """Decode line by line (a newline byte is never inside a UTF-8 or GB18030 character), so
+    one stray byte in a GB18030 export damages its own line, not every Chinese character in
+    the file. The encoding most lines are valid in is used throughout; lines invalid in it get
+    U+FFFD (never decoded in the other encoding: that would be silent mojibake)."""
+    lines = raw.split(b"\n")
+    votes = {"utf-8": 0, "gb18030": 0}
+    for line in lines:
+        if line.isascii():
+            continue
+        for enc in votes:
+            try:
+                line.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            votes[enc] += 1
+    main = "gb18030" if votes["gb18030"] > votes["utf-8"] else "utf-8"
+    return "\n".join(line.decode(main, errors="replace") for line in lines), f"{main} (with invalid bytes)"
 
 
 def _sniff_delimiter(text: str, default: str) -> str:
@@ -101,11 +126,15 @@ def _sniff_delimiter(text: str, default: str) -> str:
 
 def _read_delimited(text: str, delimiter: str) -> pd.DataFrame:
     """Parse CSV/TSV keeping every cell as a string and every record's line number."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise InputError("input is empty: no header row") from None
+    except csv.Error as exc:
+        raise InputError(f"cannot parse the header row as delimited text: {exc}") from exc
     header = [h.strip() for h in header]
     if not any(header):
         raise InputError("input has an empty header row")
@@ -114,7 +143,7 @@ def _read_delimited(text: str, delimiter: str) -> pd.DataFrame:
     rows: list[int] = []
     errors: list[str | None] = []
     line = reader.line_num
-    for rec in reader:
+    for rec in _records(reader):
         start = line + 1
         line = reader.line_num
         if not rec or (len(rec) == 1 and rec[0] == ""):
@@ -128,6 +157,29 @@ def _read_delimited(text: str, delimiter: str) -> pd.DataFrame:
         errors.append(err)
     df = pd.DataFrame(records, columns=_dedupe(header), dtype="string")
     df[ROW_COL] = rows
+    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
+    return df
+
+
+def _records(reader: Any):
+    """The reader's records, turning a parse failure into an InputError naming the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"cannot parse the input after line {reader.line_num}: {exc}") from exc
+
+
+def _mark_invalid_bytes(df: pd.DataFrame) -> pd.DataFrame:
+    """Give rows holding U+FFFD (bytes that could not be decoded) a read error, so ingest rejects them."""
+    cols = [c for c in df.columns if c not in (ROW_COL, SHEET_COL, READ_ERROR_COL)]
+    errors = df[READ_ERROR_COL].astype(object).tolist()
+    for i, values in enumerate(zip(*(df[c].fillna("").astype(str).tolist() for c in cols))):
+        bad = [c for c, v in zip(cols, values) if REPLACEMENT_CHAR in v]
+        if bad and pd.isna(errors[i]):
+            errors[i] = f"bytes that are neither UTF-8 nor GB18030 in column(s) {bad}"
     df[READ_ERROR_COL] = pd.array(errors, dtype="string")
     return df
 
@@ -174,7 +226,8 @@ def _read_jsonl(text: str) -> pd.DataFrame:
     records: list[dict] = []
     rows: list[int] = []
     errors: list[str | None] = []
-    for no, line in enumerate(text.splitlines(), start=1):
+    for no, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         try:
@@ -280,6 +333,8 @@ def read_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet
         else:
             default = "\t" if kind == "tsv" else ","
             df = _read_delimited(text, _sniff_delimiter(text, default))
+        if used.endswith("(with invalid bytes)"):
+            df = _mark_invalid_bytes(df)
     elif kind == "xlsx":
         df = _read_xlsx(p, sheet)
     elif kind == "parquet":
@@ -400,3 +455,202 @@ def load_stage_cache(cache_dir: Path, stage: str) -> tuple[pd.DataFrame, dict[st
     meta_path = cache_dir / f"{stage}.json"
     meta = read_json(meta_path) if meta_path.is_file() else {}
     return df, meta
+
+
+# --- streaming ------------------------------------------------------------------------------
+
+_BLOCK = 1 << 20
+
+
+def scan_encoding(path: Path, encoding: str = "auto") -> tuple[str, str, str]:
+    """One pass over the bytes: the sha256 and the encoding to stream the file with.
+
+    Returns:
+        (sha256, codec name for ``open``, the encoding as reported: ``utf-8``, ``utf-8-sig``,
+        ``gb18030`` or ``utf-8 (with invalid bytes)``; the last decodes with replacement).
+    """
+    import codecs
+
+    candidates = [encoding] if encoding != "auto" else ["utf-8", "gb18030"]
+    digest = hashlib.sha256()
+    ok = {c: codecs.getincrementaldecoder(c)() for c in candidates}
+    bom = False
+    with open(path, "rb") as f:
+        first = True
+        for block in iter(lambda: f.read(_BLOCK), b""):
+            digest.update(block)
+            if first:
+                bom = block.startswith(b"\xef\xbb\xbf")
+                first = False
+            for name in list(ok):
+                try:
+                    ok[name].decode(block)
+                except UnicodeDecodeError:
+                    del ok[name]
+    for name in list(ok):
+        try:
+            ok[name].decode(b"", final=True)
+        except UnicodeDecodeError:
+            del ok[name]
+    sha = digest.hexdigest()
+    if encoding != "auto":
+        if not ok:
+            raise InputError(f"input is not valid {encoding}. Use input.encoding: auto, or the encoding the file was saved in.")
+        return sha, encoding, encoding
+    if "utf-8" in ok:
+        return sha, "utf-8-sig", "utf-8-sig" if bom else "utf-8"
+    if "gb18030" in ok:
+        return sha, "gb18030", "gb18030"
+    logger.warning("input is neither valid UTF-8 nor GB18030; rows with invalid bytes will be rejected")
+    main = _main_encoding(path)
+    return sha, "utf-8-sig" if main == "utf-8" else main, f"{main} (with invalid bytes)"
+
+
+def _main_encoding(path: Path) -> str:
+    """The encoding most non-ASCII lines of a file are valid in (``utf-8`` on a tie), so one
+    stray byte in a GB18030 export does not turn every Chinese character into U+FFFD."""
+    votes = {"utf-8": 0, "gb18030": 0}
+    with open(path, "rb") as f:
+        for line in f:
+            if line.isascii():
+                continue
+            for enc in votes:
+                try:
+                    line.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                votes[enc] += 1
+    return "gb18030" if votes["gb18030"] > votes["utf-8"] else "utf-8"
+
+
+def iter_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet: str | int | None = None, chunk_size: int = 50_000):
+    """Read a dump in chunks of ``chunk_size`` records (bounded memory for CSV, TSV, JSONL).
+
+    Other formats are read whole, then split. Every chunk has the columns
+    :func:`read_dump` gives (``_row``, ``_read_error``).
+
+    Returns:
+        (facts: format, encoding, sha256, bytes; an iterator of chunks). ``facts["rows"]`` is
+        filled in once the iterator is exhausted.
+
+    Raises:
+        InputError: missing, unreadable or empty file, or an unknown format.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"input file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"input is a folder, not a file: {p}")
+    kind = detect_format(p, fmt)
+    if kind not in ("csv", "tsv", "jsonl"):
+        df, facts = read_dump(p, fmt, encoding, sheet)
+        return facts, (df.iloc[i : i + chunk_size].reset_index(drop=True) for i in range(0, len(df), chunk_size))
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(f"input file is empty: {p}")
+    sha, codec, label = scan_encoding(p, encoding)
+    facts: dict[str, Any] = {"path": str(p), "format": kind, "bytes": size, "sha256": sha, "encoding": label}
+    errors = "replace" if "invalid" in label else "strict"
+    handle = open(p, encoding=codec, errors=errors, newline="")
+    if kind == "jsonl":
+        return facts, _jsonl_chunks(handle, chunk_size, facts)
+    sample = handle.read(65536)
+    handle.seek(0)
+    if not sample.strip():
+        handle.close()
+        raise InputError(f"input file is empty: {p}")
+    delimiter = _sniff_delimiter(sample, "\t" if kind == "tsv" else ",")
+    return facts, _delimited_chunks(handle, delimiter, chunk_size, facts, p)
+
+
+def _delimited_chunks(handle, delimiter: str, chunk_size: int, facts: dict, path: Path):
+    invalid = facts["encoding"].endswith("(with invalid bytes)")
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    with handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise InputError(f"input file is empty: {path}") from None
+        except csv.Error as exc:
+            raise InputError(f"cannot parse the header row as delimited text: {exc}") from exc
+        if not any(header):
+            raise InputError("input has an empty header row")
+        columns = _dedupe(header)
+        width = len(header)
+        records: list[list[str]] = []
+        rows: list[int] = []
+        errors: list[str | None] = []
+        total = 0
+        line = reader.line_num
+        for rec in _records(reader):
+            start = line + 1
+            line = reader.line_num
+            if not rec or (len(rec) == 1 and rec[0] == ""):
+                continue
+            err = None
+            if len(rec) != width:
+                err = f"has {len(rec)} fields, the header has {width}"
+                rec = (rec + [""] * width)[:width]
+            records.append(rec)
+            rows.append(start)
+            errors.append(err)
+            if len(records) >= chunk_size:
+                total += len(records)
+                yield _chunk_frame(records, columns, rows, errors, invalid)
+                records, rows, errors = [], [], []
+        total += len(records)
+        if total == 0:
+            raise InputError(f"input has a header but no rows: {path}")
+        facts["rows"] = total
+        if records:
+            yield _chunk_frame(records, columns, rows, errors, invalid)
+
+
+def _chunk_frame(records: list[list[str]], columns: list[str], rows: list[int], errors: list[str | None], invalid: bool = False) -> pd.DataFrame:
+    df = pd.DataFrame(records, columns=columns, dtype="string")
+    df[ROW_COL] = rows
+    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
+    return _mark_invalid_bytes(df) if invalid else df
+
+
+def _jsonl_chunks(handle, chunk_size: int, facts: dict):
+    invalid = facts["encoding"].endswith("(with invalid bytes)")
+    with handle:
+        lines: list[tuple[int, str]] = []
+        total = 0
+        for no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            # without its line ending, an unterminated string reads as one, not as a control character
+            lines.append((no, line.rstrip("\r\n")))
+            if len(lines) >= chunk_size:
+                total += len(lines)
+                yield _jsonl_frame(lines, invalid)
+                lines = []
+        total += len(lines)
+        if total == 0:
+            raise InputError("input is empty: no JSON lines")
+        facts["rows"] = total
+        if lines:
+            yield _jsonl_frame(lines, invalid)
+
+
+def _jsonl_frame(lines: list[tuple[int, str]], invalid: bool = False) -> pd.DataFrame:
+    records: list[dict] = []
+    errors: list[str | None] = []
+    for _, line in lines:
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError(f"a JSON {type(obj).__name__}, not an object")
+            records.append(obj)
+            errors.append(None)
+        except ValueError as exc:
+            records.append({})
+            errors.append(f"malformed JSON line: {str(exc)[:120]}")
+    df = _stringify(pd.DataFrame.from_records(records))
+    df[ROW_COL] = [no for no, _ in lines]
+    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
+    return _mark_invalid_bytes(df) if invalid else df

@@ -46,13 +46,30 @@ def build_segmenter(config: Config, matcher: Any = None):
     )
 
 
+_MATCHERS: dict[tuple, Any] = {}
+
+
 def build_matcher(config: Config):
-    """The aspect matcher from the configured lexicon packs (validated on load)."""
+    """The aspect matcher from the configured lexicon packs (validated on load).
+
+    Built once per process for the same packs (by path and modification time) and dimensions.
+    """
     from pipeline.aspects import AspectMatcher
     from pipeline.lexicon import load_lexicon
 
-    lexicon = load_lexicon([Path(p) for p in config.dimensions.lexicons], list(config.dimensions.dimensions))
-    return AspectMatcher(lexicon)
+    paths = [Path(p) for p in config.dimensions.lexicons]
+    key = (tuple((str(p), p.stat().st_mtime_ns if p.is_file() else 0) for p in paths), tuple(config.dimensions.dimensions))
+    if key not in _MATCHERS:
+        _MATCHERS[key] = AspectMatcher(load_lexicon(paths, list(config.dimensions.dimensions)))
+    return _MATCHERS[key]
+
+
+def text_resources(config: Config, run_date: dt.date) -> Resources:
+    """Resources with the segmenter and matcher only (what a partition worker builds itself)."""
+    res = Resources(config=config, run_date=run_date)
+    res.matcher = build_matcher(config)
+    res.segmenter = build_segmenter(config, res.matcher)
+    return res
 
 
 def load_sentiment_model(config: Config, segmenter: Any):

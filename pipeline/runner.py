@@ -1,11 +1,15 @@
-"""The runner: owns ordering, resources, caching, row accounting, logging and the manifest.
+"""The runner: owns ordering, resources, chunking, caching, row accounting, logging and the manifest.
 
-Stages are pure; everything that touches disk goes through :mod:`pipeline.io`.
+Stages are pure; everything that touches disk goes through :mod:`pipeline.io` (and the state
+store in :mod:`pipeline.store`). The per-row stages run per partition through an engine
+(:mod:`pipeline.engine`); ``ingest`` and the incremental filter run here, chunk after chunk;
+stages with a ``fit`` learn the dump-level state from a sample first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import platform
 import time
@@ -13,22 +17,34 @@ import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
 from pipeline import io
 from pipeline.config import Config
+from pipeline.engine import make_engine
 from pipeline.errors import ConfigError, StageError
-from pipeline.stages import STAGE_NAMES, STAGES
+from pipeline.partition import (
+    PARTITION_STAGES,
+    REJECT_COLUMNS,
+    PartitionContext,
+    check_requires,
+    empty_rejects,
+    process_partition,
+    run_stage,
+    split_rejects,
+)
 from pipeline.resources import build_resources, topic_model_dir
-from pipeline.stages.base import REJECT_COL, Resources
+from pipeline.stages import STAGE_NAMES, STAGES
+from pipeline.stages.base import Resources
 from pipeline.store import StateStore, run_lock, text_hash
 
 logger = logging.getLogger(__name__)
 
 STORE_DIR = "store"
-REJECT_COLUMNS = ["source_row", "review_id", "stage", "reason", "text"]
+# Rough bytes per review in a dump, to decide from the file size whether to cache every stage.
+CACHE_BYTES_PER_ROW = 400
 PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented")
 
 
@@ -65,34 +81,6 @@ def cache_dir(config: Config) -> Path:
     return Path(config.output.cache_dir) if config.output.cache_dir else Path(config.output.dir) / ".cache"
 
 
-def check_requires(stage: str, df: pd.DataFrame) -> None:
-    """Raise when the frame lacks a column the stage declares in ``REQUIRES``."""
-    missing = [c for c in STAGES[stage].REQUIRES if c not in df.columns]
-    if missing:
-        i = STAGE_NAMES.index(stage)
-        before = STAGE_NAMES[i - 1] if i else "the reader"
-        raise StageError(f"stage {stage!r} needs column(s) {missing}; got {list(df.columns)}. Did {before!r} run?")
-
-
-def split_rejects(df: pd.DataFrame, stage: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Move rows with a reject reason out of the frame, into reject rows."""
-    if REJECT_COL not in df.columns:
-        return df, pd.DataFrame(columns=REJECT_COLUMNS)
-    mask = df[REJECT_COL].notna() & (df[REJECT_COL].astype("string") != "")
-    rej = df[mask]
-    rejects = pd.DataFrame(
-        {
-            "source_row": rej["source_row"].astype("string") if "source_row" in rej else pd.array([""] * len(rej), dtype="string"),
-            "review_id": rej["review_id"].astype("string") if "review_id" in rej else pd.array([""] * len(rej), dtype="string"),
-            "stage": pd.array([stage] * len(rej), dtype="string"),
-            "reason": rej[REJECT_COL].astype("string"),
-            "text": rej["text"].astype("string") if "text" in rej else pd.array([""] * len(rej), dtype="string"),
-        }
-    )
-    kept = df[~mask].drop(columns=[REJECT_COL])
-    return kept, rejects
-
-
 @dataclass
 class _Run:
     """Mutable state of one run, passed between the runner's steps."""
@@ -101,17 +89,28 @@ class _Run:
     stages: list[str]
     run_id: str
     started: dt.datetime
-    df: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    rejects: list[pd.DataFrame] = field(default_factory=list)
     rows_read: int = 0
     input_facts: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "skipped": 0})
     processed: list[tuple[str, str]] = field(default_factory=list)
+    pending: dict[str, tuple[str, str]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    def add_time(self, name: str, seconds: float) -> None:
+        self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 3)
+
+    def all_rejects(self) -> pd.DataFrame:
+        frames = [r for r in self.rejects if len(r)]
+        return pd.concat(frames, ignore_index=True) if frames else empty_rejects()
 
 
 def run_pipeline(config: Config, *, start: str | None = None, end: str | None = None, run_date: dt.date | None = None) -> RunResult:
     """Run the selected stages under the output folder's lock and write their outputs.
+
+    The dump is read in chunks; ``ingest`` and the incremental filter run here, in order;
+    stages with a ``fit`` learn from a sample; then the engine maps the partition function
+    over every chunk; the ``report`` stage sees the whole (cumulative) table.
 
     Args:
         config: a validated config.
@@ -128,46 +127,177 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     run = _Run(config, stages, started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6], started)
     t0 = time.perf_counter()
     with run_lock(out_dir), StateStore(out_dir) as state:
-        _load_input(run)
+        frames = _open_input(run)
         t = time.perf_counter()
         res = build_resources(config, stages, run_date or dt.date.today())
         run.timings["load_resources"] = round(time.perf_counter() - t, 3)
         res.facts["run_info"] = {"config_name": config.name, "run_date": res.run_date.isoformat(), "title": config.report.title}
         state.begin_run(run.run_id, started.isoformat(timespec="seconds"), run.input_facts.get("sha256"), config.fingerprint())
-        for name in stages:
-            _run_stage(run, name, res)
-            if name == "clean":
-                _drop_already_processed(run, state, config.output.incremental)
-            if name == "feedback":
-                res.store = _load_store(out_dir, config)
-            if name != "report":
-                io.save_stage_cache(cache_dir(config), name, run.df, _cache_meta(run, name))
-        io.save_stage_cache(cache_dir(config), "rejects", run.rejects, {"rows_read": run.rows_read})
-        accepted = len(run.df) + run.counts.get("skipped", 0)
-        if accepted + len(run.rejects) != run.rows_read:
-            raise StageError(f"row accounting failed: {run.rows_read} read != {accepted} accepted + {len(run.rejects)} rejected")
+        if stages[0] == "ingest":
+            frames = _ingest_stream(frames, run, res, state)
+        part_stages = [s for s in stages if s in PARTITION_STAGES]
+        keep = _keep_frames(run, config)
+        head, frames = _take_sample(frames, config.engine.sample_size)
+        _fit_on_sample(head, part_stages, run, res)
+        ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
+        collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)
+        if collected["feedback"] is not None and stages[0] == "ingest":
+            _settle_counts(run, collected["feedback"]["review_id"].astype(str).tolist())
+        accepted = collected["rows"] + run.counts.get("skipped", 0)
+        rejects = run.all_rejects()
+        if accepted + len(rejects) != run.rows_read:
+            raise StageError(f"row accounting failed: {run.rows_read} read != {accepted} accepted + {len(rejects)} rejected")
+        if keep:
+            cdir = cache_dir(config)
+            for name, frame in collected["frames"].items():
+                io.save_stage_cache(cdir, name, frame, _cache_meta(run, name))
+            io.save_stage_cache(cdir, "rejects", rejects, {"rows_read": run.rows_read})
         if res.topic_model_fitted and res.topic_model is not None:
             res.topic_model.save(topic_model_dir(config))
-        counts = {"read": run.rows_read, "accepted": accepted, "rejected": len(run.rejects), **run.counts}
-        manifest = _manifest(run, res, counts)
+        counts = {"read": run.rows_read, "accepted": accepted, "rejected": len(rejects), **run.counts}
         if "report" in stages:
-            t = time.perf_counter()
-            write_outputs(out_dir, res, run, counts)
-            run.timings["write"] = round(time.perf_counter() - t, 3)
-            if "segment" in stages or run.counts["new"] + run.counts["changed"]:
-                state.finish_run(run.run_id, run.processed, counts)
+            _report(run, res, collected, counts, rejects, state)
+        manifest = _manifest(run, res, counts)
         run.timings["total"] = round(time.perf_counter() - t0, 3)
         manifest["timings_s"] = run.timings
         io.write_json(out_dir / "manifest.json", manifest)
     logger.info(
         "run %s - %d read, %d accepted (%d new, %d changed, %d unchanged), %d rejected (%.1fs) → %s",
-        run.run_id, run.rows_read, accepted, run.counts["new"], run.counts["changed"], run.counts["unchanged"], len(run.rejects), run.timings["total"], out_dir,
+        run.run_id, run.rows_read, accepted, run.counts["new"], run.counts["changed"], run.counts["unchanged"], len(rejects), run.timings["total"], out_dir,
     )
-    return RunResult(out_dir, run.rows_read, accepted, len(run.rejects), run.timings, manifest)
+    return RunResult(out_dir, run.rows_read, accepted, len(rejects), run.timings, manifest)
+
+
+def _report(run: _Run, res: Resources, collected: dict[str, Any], counts: dict[str, int], rejects: pd.DataFrame, state: StateStore) -> None:
+    """Run the report stage on the whole table, write every output, record the run."""
+    feedback = collected["feedback"]
+    if feedback is None:
+        raise StageError("stage 'report' needs the output of 'feedback'; run from 'feedback' or earlier")
+    out_dir = Path(run.config.output.dir)
+    res.store = _load_store(out_dir, run.config)
+    res.mentions = collected["mentions"]
+    t = time.perf_counter()
+    run_stage("report", feedback, res)
+    run.add_time("report", time.perf_counter() - t)
+    t = time.perf_counter()
+    write_outputs(out_dir, res, run, counts, rejects, set(feedback["review_id"].astype(str)))
+    run.timings["write"] = round(time.perf_counter() - t, 3)
+    if "segment" in run.stages or counts["new"] + counts["changed"]:
+        state.finish_run(run.run_id, run.processed, counts)
+
+
+def _open_input(run: _Run) -> Iterator[pd.DataFrame]:
+    """Chunks of the dump (when ingest runs) or the cached output of the stage before ``--from``."""
+    config = run.config
+    if run.stages[0] == "ingest":
+        if config.input.path is None:
+            raise ConfigError("[input -> path] no input file: set input.path in the config or pass --input")
+        run.input_facts, chunks = io.iter_dump(config.input.path, config.input.format.value, config.input.encoding.value, config.input.sheet, config.engine.chunk_size)
+        logger.info("read - %s (%s, %s)", Path(config.input.path).name, run.input_facts["format"], run.input_facts.get("encoding", "binary"))
+        return chunks
+    cdir = cache_dir(config)
+    prev = STAGE_NAMES[STAGE_NAMES.index(run.stages[0]) - 1]
+    cached = io.load_stage_cache(cdir, prev)
+    if cached is None:
+        raise StageError(f"--from {run.stages[0]} needs the cached output of {prev!r} in {cdir}; run the pipeline up to {prev!r} first")
+    df, meta = cached
+    rejects_cached = io.load_stage_cache(cdir, "rejects")
+    if rejects_cached is not None:
+        earlier = STAGE_NAMES[: STAGE_NAMES.index(run.stages[0])]
+        run.rejects.append(rejects_cached[0][rejects_cached[0]["stage"].isin(earlier)].reset_index(drop=True))
+    run.rows_read = int(meta.get("rows_read", len(df)))
+    run.input_facts = meta.get("input", {})
+    run.counts = dict(meta.get("counts", run.counts))
+    run.processed = [tuple(p) for p in meta.get("processed", [])]
+    logger.info("loaded cached %r output (%d rows) from %s", prev, len(df), cdir)
+    return iter([df])
+
+
+def _ingest_stream(chunks: Iterator[pd.DataFrame], run: _Run, res: Resources, state: StateStore) -> Iterator[pd.DataFrame]:
+    """Ingest chunk after chunk (ids are checked across chunks), then drop reviews already processed."""
+    for raw in chunks:
+        run.rows_read += len(raw)
+        df, rej, sec = run_stage("ingest", raw, res)
+        run.add_time("ingest", sec)
+        run.rejects.append(rej)
+        df = _drop_already_processed(df, run, state, run.config.output.incremental)
+        if len(df):
+            yield df.reset_index(drop=True)
+
+
+def _keep_frames(run: _Run, config: Config) -> bool:
+    """Whether to cache every stage's frame: small runs only (estimated from the file size)."""
+    if run.stages[0] != "ingest":
+        return True
+    return run.input_facts.get("bytes", 0) <= config.engine.cache_max_rows * CACHE_BYTES_PER_ROW
+
+
+def _take_sample(frames: Iterator[pd.DataFrame], size: int) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame]]:
+    """The first chunks holding at least ``size`` reviews, and the rest of the stream."""
+    head: list[pd.DataFrame] = []
+    n = 0
+    for df in frames:
+        head.append(df)
+        n += len(df)
+        if n >= size:
+            break
+    return head, frames
+
+
+def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: _Run, res: Resources) -> None:
+    """Let every stage with a ``fit`` learn the dump-level state from the first reviews."""
+    fitting = [s for s in part_stages if hasattr(STAGES[s], "fit")]
+    if not fitting:
+        return
+    t = time.perf_counter()
+    sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size) if head else None
+    if sample is None:
+        return
+    for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
+        check_requires(name, sample)
+        if hasattr(STAGES[name], "fit"):
+            STAGES[name].fit(sample, getattr(run.config, name), res)
+        if name != fitting[-1]:
+            sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
+    run.timings["fit"] = round(time.perf_counter() - t, 3)
+    logger.info("fit - %s on %d reviews (%.2fs)", ", ".join(fitting), len(sample), run.timings["fit"])
+
+
+def _map_partitions(run: _Run, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
+    """Run the partition function over every chunk with the configured engine; collect results."""
+    feedback: list[pd.DataFrame] = []
+    mentions: list[pd.DataFrame] = []
+    kept: dict[str, list[pd.DataFrame]] = {}
+    rows = 0
+    engine = make_engine(run.config)
+    t = time.perf_counter()
+    try:
+        for i, result in enumerate(engine.map(process_partition, frames, ctx), start=1):
+            rows += result.rows_out
+            run.rejects.append(result.rejects)
+            for name, sec in result.timings.items():
+                run.add_time(name, sec)
+            if result.feedback is not None:
+                feedback.append(result.feedback)
+                mentions.append(result.mentions)
+            for name, frame in result.frames.items():
+                kept.setdefault(name, []).append(frame)
+            logger.info("partition %d - %d reviews done (%d so far, %.1fs)", i, result.rows_out, rows, time.perf_counter() - t)
+    finally:
+        engine.close()
+    run.timings["partitions_wall"] = round(time.perf_counter() - t, 3)
+    return {
+        "rows": rows,
+        "feedback": pd.concat(feedback, ignore_index=True) if feedback else None,
+        "mentions": pd.concat(mentions, ignore_index=True) if mentions else None,
+        "frames": {k: pd.concat(v, ignore_index=True) for k, v in kept.items()} if keep else {},
+    }
 
 
 def run_in_memory(config: Config, raw: pd.DataFrame, stages: list[str], run_date: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, Resources]:
     """Run stages on a frame already read, writing nothing (evaluation and notebooks).
+
+    Stages with a ``fit`` learn from the frame itself first.
 
     Args:
         config: a validated config.
@@ -181,76 +311,52 @@ def run_in_memory(config: Config, raw: pd.DataFrame, stages: list[str], run_date
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
         raise ConfigError(f"unknown stage(s) {unknown}; known stages: {', '.join(STAGE_NAMES)}")
-    run = _Run(config, list(stages), "in-memory", dt.datetime.now(dt.timezone.utc), df=raw, rows_read=len(raw))
     res = build_resources(config, list(stages), run_date or dt.date.today())
+    df = raw
+    rejects = [empty_rejects()]
     for name in stages:
-        _run_stage(run, name, res)
-    return run.df, run.rejects, res
-
-
-def _load_input(run: _Run) -> None:
-    """Read the dump (when ingest runs) or the cached output of the stage before ``--from``."""
-    config = run.config
-    if run.stages[0] == "ingest":
-        if config.input.path is None:
-            raise ConfigError("[input -> path] no input file: set input.path in the config or pass --input")
-        t = time.perf_counter()
-        run.df, run.input_facts = io.read_dump(config.input.path, config.input.format.value, config.input.encoding.value, config.input.sheet)
-        run.timings["read"] = round(time.perf_counter() - t, 3)
-        run.rows_read = len(run.df)
-        logger.info("read - %s (%d rows, %s, %s)", Path(config.input.path).name, len(run.df), run.input_facts["format"], run.input_facts.get("encoding", "binary"))
-        return
-    cdir = cache_dir(config)
-    prev = STAGE_NAMES[STAGE_NAMES.index(run.stages[0]) - 1]
-    cached = io.load_stage_cache(cdir, prev)
-    if cached is None:
-        raise StageError(f"--from {run.stages[0]} needs the cached output of {prev!r} in {cdir}; run the pipeline up to {prev!r} first")
-    run.df, meta = cached
-    rejects_cached = io.load_stage_cache(cdir, "rejects")
-    if rejects_cached is not None:
-        run.rejects = rejects_cached[0][rejects_cached[0]["stage"].isin(STAGE_NAMES[: STAGE_NAMES.index(run.stages[0])])]
-    run.rows_read = int(meta.get("rows_read", len(run.df) + len(run.rejects)))
-    run.input_facts = meta.get("input", {})
-    run.counts = dict(meta.get("counts", run.counts))
-    run.processed = [tuple(p) for p in meta.get("processed", [])]
-    logger.info("loaded cached %r output (%d rows) from %s", prev, len(run.df), cdir)
+        check_requires(name, df)
+        if hasattr(STAGES[name], "fit"):
+            STAGES[name].fit(df, getattr(config, name), res)
+        df, rej, _ = run_stage(name, df, res)
+        rejects.append(rej)
+    return df, pd.concat(rejects, ignore_index=True), res
 
 
 def _cache_meta(run: _Run, stage: str) -> dict[str, Any]:
     return {"stage": stage, "rows_read": run.rows_read, "input": run.input_facts, "config": run.config.fingerprint(), "counts": run.counts, "processed": run.processed}
 
 
-def _run_stage(run: _Run, name: str, res: Resources) -> None:
-    check_requires(name, run.df)
-    logger.info("%s - start (n=%s)", name, f"{len(run.df):,}")
-    t = time.perf_counter()
-    df = STAGES[name].run(run.df, getattr(run.config, name), res)
-    run.df, stage_rejects = split_rejects(df, name)
-    if len(stage_rejects):
-        run.rejects = pd.concat([run.rejects, stage_rejects], ignore_index=True) if len(run.rejects) else stage_rejects
-    run.timings[name] = round(time.perf_counter() - t, 3)
-    extra = f", {len(stage_rejects)} rejected" if len(stage_rejects) else ""
-    logger.info("%s - done (%.2fs%s)", name, run.timings[name], extra)
-
-
-def _drop_already_processed(run: _Run, state: StateStore, incremental: bool) -> None:
-    """Count new, changed and unchanged reviews; when incremental, keep only new and changed."""
-    df = run.df
+def _drop_already_processed(df: pd.DataFrame, run: _Run, state: StateStore, incremental: bool) -> pd.DataFrame:
+    """When incremental, drop reviews processed before with the same text; remember what each
+    kept review is (new, changed, unchanged) and its text hash, for the state store."""
     ids = df["review_id"].astype(str).tolist()
     hashes = [text_hash(t) for t in df["text"].astype(str).tolist()]
     known = state.known_hashes(ids)
-    same = [known.get(i) == h for i, h in zip(ids, hashes)]
-    run.counts = {
-        "new": sum(1 for i in ids if i not in known),
-        "changed": sum(1 for i, s in zip(ids, same) if i in known and not s),
-        "unchanged": sum(same),
-        "skipped": sum(same) if incremental else 0,
-    }
-    keep = [not s or not incremental for s in same]
-    run.processed = [(i, h) for i, h, k in zip(ids, hashes, keep) if k]
-    run.df = df[keep]
-    if run.counts["skipped"]:
-        logger.info("incremental - %d already processed and unchanged, %d new, %d changed", run.counts["skipped"], run.counts["new"], run.counts["changed"])
+    keep = []
+    for rid, h in zip(ids, hashes):
+        status = "new" if rid not in known else "unchanged" if known[rid] == h else "changed"
+        skip = incremental and status == "unchanged"
+        keep.append(not skip)
+        if skip:
+            run.counts["skipped"] += 1
+            run.counts["unchanged"] += 1
+        else:
+            run.pending[rid] = (status, h)
+    if len(keep) - sum(keep):
+        logger.info("incremental - %d already processed and unchanged", len(keep) - sum(keep))
+    return df[keep]
+
+
+def _settle_counts(run: _Run, accepted_ids: list[str]) -> None:
+    """Count this run's accepted reviews as new, changed or reprocessed, and list them for the
+    state store (rejected rows are not remembered, so a fixed row is picked up next time)."""
+    for rid in accepted_ids:
+        status, h = run.pending.get(rid, ("new", ""))
+        run.counts[status] += 1
+        if h:
+            run.processed.append((rid, h))
+    run.pending.clear()
 
 
 def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:
@@ -269,7 +375,7 @@ def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:
     return store
 
 
-def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, int]) -> None:
+def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, int], rejects: pd.DataFrame, new_ids: set[str]) -> None:
     """Write the cumulative store, then every contract file, each atomically."""
     art = res.artifacts
     feedback: pd.DataFrame = art["feedback"]
@@ -280,7 +386,7 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     io.write_csv(out_dir / "classified_feedback.csv", feedback)
     io.write_parquet(out_dir / "classified_feedback.parquet", feedback)
     io.write_csv(out_dir / "aspect_mentions.csv", art["mentions"])
-    io.write_csv(out_dir / "rejects.csv", run.rejects.reindex(columns=REJECT_COLUMNS))
+    io.write_csv(out_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
     io.write_csv(out_dir / "actions.csv", art["actions"])
     if "topics" in art:
         io.write_csv(out_dir / "topics.csv", art["topics"])
@@ -289,9 +395,8 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
     if counts["new"] + counts["changed"]:
         run_dir = out_dir / "runs" / run.run_id
-        new_ids = set(run.df["review_id"].astype(str))
         io.write_csv(run_dir / "classified_feedback.csv", feedback[feedback["review_id"].isin(new_ids)])
-        io.write_csv(run_dir / "rejects.csv", run.rejects.reindex(columns=REJECT_COLUMNS))
+        io.write_csv(run_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
 
 
 def _versions() -> dict[str, str]:

@@ -7,6 +7,7 @@ module gets tokens through :func:`get_segmenter`.
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import re
 import threading
@@ -21,7 +22,9 @@ logger = logging.getLogger(__name__)
 # --- normalisation --------------------------------------------------------------------------
 
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？；、]+", re.IGNORECASE)
-HTML_TAG_RE = re.compile(r"<[^<>\n]{1,200}>")
+# Tags and comments only: "价格<300元，性价比>高" is text, not markup.
+HTML_TAG_RE = re.compile(r"<!--[\s\S]{0,2000}?-->|</?[A-Za-z][A-Za-z0-9:-]{0,30}(?:\s[^<>\n]{0,200})?/?>")
+HTML_ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 WHITESPACE_RE = re.compile(r"\s+")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_RE = re.compile(r"[A-Za-z]")
@@ -60,13 +63,20 @@ def to_simplified(text: str) -> str:
 def strip_noise(text: str, *, urls: bool = True, html: bool = True, emoji: bool = True) -> str:
     """Remove urls, html tags and emoji, collapse repeated punctuation and whitespace."""
     if html:
-        text = HTML_TAG_RE.sub(" ", text)
+        text = HTML_ENTITY_RE.sub(_unescape_entity, HTML_TAG_RE.sub(" ", text))
     if urls:
         text = URL_RE.sub(" ", text)
     if emoji:
         text = EMOJI_RE.sub(" ", text)
     text = REPEAT_PUNCT_RE.sub(r"\1", text)
     return WHITESPACE_RE.sub(" ", text).strip()
+
+
+def _unescape_entity(m: re.Match[str]) -> str:
+    """``&nbsp;`` → space, ``&amp;`` → ``&``; control characters, surrogates and invalid
+    code points (``&#0;``, which unescape turns into U+FFFD) become a space."""
+    ch = html.unescape(m.group(0))
+    return " " if any(c == "\ufffd" or unicodedata.category(c)[0] == "C" for c in ch) else ch
 
 
 def count_cjk(text: str) -> int:

@@ -30,9 +30,51 @@ def match():
     return run
 
 
-def test_aspects_target_alone_is_no_mention(match):
+def test_aspects_subject_alone_is_no_mention(match):
     assert "empathy" not in match("服务员")
-    assert "empathy" not in match("服务员拿来了菜单")
+    assert "empathy" not in match("这家的服务员")
+
+
+def test_aspects_described_subject_is_weak_neutral_mention(match):
+    m = match("服务员拿来了菜单")["empathy"]
+    assert (m.sub_aspect, m.lexicon_polarity, m.weak) == ("attitude", None, True)
+    assert resolve_polarity(m, 0.05, 0.4, 0.6)[0] == "neutral"  # never a complaint on its own
+
+
+def test_aspects_weak_mention_takes_review_tone_when_given():
+    m = Mention("tangibles", "decor", ("装修",), None, weak=True)
+    assert resolve_polarity(m, 0.1, 0.4, 0.6, review_score=0.9)[0] == "positive"
+    assert resolve_polarity(m, 0.9, 0.4, 0.6, review_score=0.5)[0] == "neutral"
+
+
+def test_aspects_opinion_on_subject_is_not_weak(match):
+    m = match("装修很有特色")["tangibles"]
+    assert (m.lexicon_polarity, m.weak) == (1, False)
+
+
+def test_aspects_term_cutting_a_word_is_skipped(match):
+    found = match("老板好热情的")
+    assert "tangibles" not in found
+    assert found["empathy"].lexicon_polarity == 1
+
+
+@pytest.mark.parametrize("clause", ["等的时间比较久", "光排队就一个多小时", "等了N久才上菜"])
+def test_aspects_waiting_phrases_are_negative(match, clause):
+    assert match(clause)["responsiveness"].lexicon_polarity == -1
+
+
+@pytest.mark.parametrize("clause", ["交通方便不用等太久", "刚好不排队"])
+def test_aspects_negated_waiting_is_good_news(match, clause):
+    assert match(clause)["responsiveness"].lexicon_polarity == 1
+
+
+def test_aspects_queue_of_others_alone_is_no_verdict(match):
+    m = match("门口排队的人很多")["responsiveness"]
+    assert m.weak and m.lexicon_polarity is None
+
+
+def test_aspects_attribute_adjective_is_no_opinion(match):
+    assert "tangibles" not in match("四人小包间") or match("四人小包间")["tangibles"].lexicon_polarity is None
 
 
 def test_aspects_target_with_opinion_is_positive(match):
@@ -58,7 +100,7 @@ def test_aspects_negation_flips_empathy(match, clause):
 def test_aspects_generic_opinion_links_nearest_target(match):
     found = match("服务员推荐的菜很不错")
     assert found["product"].lexicon_polarity == 1
-    assert "empathy" not in found
+    assert "empathy" not in found or found["empathy"].lexicon_polarity is None
 
 
 def test_aspects_coordinated_targets_share_opinion(match):
@@ -89,6 +131,7 @@ def test_aspects_single_character_needs_word_boundary(match):
 def test_aspects_serving_speed(match):
     assert match("上菜速度很慢")["responsiveness"].lexicon_polarity == -1
     assert match("菜上得很快")["responsiveness"].lexicon_polarity == 1
+    assert match("上菜速度很慢")["responsiveness"].sub_aspect == "serving_speed"
 
 
 def test_aspects_resolve_lexicon_decides():

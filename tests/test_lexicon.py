@@ -89,3 +89,43 @@ def test_lexicon_bound_terms_may_repeat_across_sub_aspects(tmp_path):
     text = "dimensions:\n  price:\n    level:\n      targets: [价格]\n      bound_negative: [高]\n    value:\n      targets: [性价比]\n      bound_positive: [高]\n"
     lex = load_lexicon([_pack(tmp_path, text)], DIMS)
     assert {(e.sub_aspect, e.polarity) for e in lex.bound["高"]} == {("level", -1), ("value", 1)}
+
+
+@pytest.mark.parametrize("names", [["general.yaml"], ["general.yaml", "restaurant.yaml"], ["general.yaml", "hotel.yaml"]])
+def test_lexicon_every_shipped_sub_aspect_has_a_chinese_label(names):
+    lex = load_lexicon([PACKS / n for n in names], DIMS)
+    unlabelled = [(d, s) for d, subs in lex.sub_aspects().items() for s in subs if (d, s) not in lex.labels]
+    assert unlabelled == []
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in lex.labels.values())
+
+
+def test_lexicon_sub_aspect_labels_by_key():
+    lex = load_lexicon([PACKS / "general.yaml", PACKS / "hotel.yaml"], DIMS)
+    labels = lex.sub_aspect_labels()
+    assert labels["cleanliness"] == "清洁卫生"
+    assert lex.sub_aspect_label("reliability", "broken") == "设施故障"
+    assert lex.sub_aspect_label("tangibles", "unknown") == "unknown"
+
+
+@pytest.mark.parametrize(
+    "names,keys",
+    [
+        (["general.yaml", "hotel.yaml"], ["tangibles/cleanliness", "tangibles/bathroom", "tangibles/facilities", "tangibles/noise", "reliability/broken", "reliability/billing", "reliability/booking", "assurance/safety"]),
+        (["general.yaml", "restaurant.yaml"], ["tangibles/cleanliness", "responsiveness/serving_speed"]),
+    ],
+)
+def test_lexicon_routed_sub_aspects_exist(names, keys):
+    subs = load_lexicon([PACKS / n for n in names], DIMS).sub_aspects()
+    assert [k for k in keys if k.split("/")[1] not in subs[k.split("/")[0]]] == []
+
+
+def test_lexicon_empty_label_reports_line(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  empathy:\n    attitude:\n      label: ''\n      positive: [热情]\n")
+    with pytest.raises(DictionaryError, match=r"line 4 \[dimensions -> empathy -> attitude -> label\]: empty label"):
+        load_lexicon([path], DIMS)
+
+
+def test_lexicon_subjects_are_their_own_role(tmp_path):
+    path = _pack(tmp_path, "dimensions:\n  empathy:\n    attitude:\n      label: 服务态度\n      subjects: [服务员]\n")
+    lex = load_lexicon([path], DIMS)
+    assert lex.entries["服务员"].role == "subject"

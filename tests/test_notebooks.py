@@ -26,3 +26,15 @@ def test_notebooks_execute(path, sample_output, monkeypatch):
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_are_stripped(path):
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), f"{path.name} has outputs; save it cleared"
+
+
+def test_notebooks_cover_the_analysts_questions():
+    assert [p.name for p in NOTEBOOKS] == ["01-overview.ipynb", "02-drill-into-a-dimension.ipynb", "03-tune-lexicon-and-rerun.ipynb"]

@@ -1,7 +1,8 @@
-"""Review sentiment: a calibrated default model, snownlp's Bayes, clause scoring, prior and domain adaptation."""
+"""Review sentiment: a calibrated default model, snownlp's Bayes, clause scoring, prior and domain adaptation (ratings or self-training)."""
 
 from pipeline.sentiment.adapt import RatingAdaptedModel, adapt_on_ratings, ratings_to_labels
 from pipeline.sentiment.clauses import clause_weights, score_reviews
+from pipeline.sentiment.dump import DumpAdaptedModel, adapt_on_dump
 from pipeline.sentiment.default import BACKENDS, load_default_model, read_corpus, settings_key
 from pipeline.sentiment.evaluation import evaluate, format_report, label_scores
 from pipeline.sentiment.model import SentimentModel
@@ -10,9 +11,11 @@ from pipeline.sentiment.snownlp_bayes import SnowNLPBayes
 
 __all__ = [
     "BACKENDS",
+    "DumpAdaptedModel",
     "RatingAdaptedModel",
     "SentimentModel",
     "SnowNLPBayes",
+    "adapt_on_dump",
     "adapt_on_ratings",
     "clause_weights",
     "estimate_prior",

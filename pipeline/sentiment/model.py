@@ -123,7 +123,8 @@ class SentimentModel(BaseEstimator, ClassifierMixin):
         self.calibrator_ = None
         if self.calibration_folds >= 2 and int(np.bincount(y).min()) >= self.calibration_folds:
             z, n, labels = self._out_of_fold(docs, X, y, n_tokens)
-            self.calibrator_ = fit_calibrator(z, n, labels, by_length=self.length_calibration)
+            if len(np.unique(labels)) == 2:
+                self.calibrator_ = fit_calibrator(z, n, labels, by_length=self.length_calibration)
         self.linear_ = self._fit_linear(X, y)
         self.classes_ = np.array([0, 1])
         self.train_prior_ = float(y.mean())
@@ -152,7 +153,8 @@ class SentimentModel(BaseEstimator, ClassifierMixin):
 
     def _out_of_fold(self, docs, X, y, n_tokens):
         """Out-of-fold decision values for the lines and for joined pseudo-reviews."""
-        folds = (np.arange(len(docs)) // FOLD_BLOCK) % self.calibration_folds
+        block = FOLD_BLOCK if len(docs) >= 20 * FOLD_BLOCK * self.calibration_folds else 1
+        folds = (np.arange(len(docs)) // block) % self.calibration_folds
         zs, ns, labels = [], [], []
         for k in range(self.calibration_folds):
             test = np.flatnonzero(folds == k)
@@ -171,6 +173,8 @@ class SentimentModel(BaseEstimator, ClassifierMixin):
                 zs.append(self._decision(linear, self.vectorizer_.transform(joined)))
                 ns.append(np.array([len(d) for d in joined]))
                 labels.append(y[[g[0] for g in groups]])
+        if not zs:
+            return np.empty((0, 1)), np.empty(0), np.empty(0, dtype=int)
         return np.vstack(zs), np.concatenate(ns), np.concatenate(labels)
 
     def _check_fitted(self) -> None:
@@ -179,16 +183,6 @@ class SentimentModel(BaseEstimator, ClassifierMixin):
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with token lists and labels, "
                 "or get a trained one from load_default_model()."
             )
-
-    def decision_function(self, docs: list[list[str]]) -> np.ndarray:
-        """Calibrated log-odds of positive, shape (n,).
-
-        Raises:
-            NotFittedError: called before ``fit``.
-        """
-        p = self.predict_proba(docs)[:, 1]
-        p = np.clip(p, 1e-12, 1 - 1e-12)
-        return np.log(p / (1 - p))
 
     def predict_proba(self, docs: list[list[str]]) -> np.ndarray:
         """Calibrated probabilities, shape (n, 2); column 1 is P(positive).

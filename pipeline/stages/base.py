@@ -3,7 +3,9 @@
 A stage is ``run(df, params, res) -> DataFrame``: ``params`` is its own config section and
 ``res`` holds what the runner loaded for it (segmenter, lexicon, models, run date). Stages do
 no file I/O. A stage rejects a row by filling :data:`REJECT_COL` with a reason; the runner
-moves such rows to ``rejects.csv``.
+moves such rows to ``rejects.csv``. A stage whose result depends on the whole dump (a topic
+model, the dump's sentiment prior) also has ``fit(df, params, res) -> None``: the runner
+calls it once, on a sample, before ``run`` is applied to every partition.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ class Resources:
         facts: figures stages report for the manifest (e.g. the estimated positive prior).
         artifacts: tables and documents the report stage built for the runner to write.
         store: the cumulative ``feedback`` and ``mentions`` tables of earlier runs.
+        sentiment_prior: (training prior, dump prior) to re-weight scores with, set by
+            ``sentiment.fit`` when ``adapt_prior`` is on.
+        topic_dimensions: topic id -> dominant dimension for the topic fallback, set by
+            ``dimensions.fit``.
+        seen_ids: review id -> (first row, text) across every chunk of the dump (``ingest``).
+        mentions: the evidence table of the reviews the ``report`` stage receives.
     """
 
     config: Any
@@ -41,6 +49,10 @@ class Resources:
     sentiment_model: Any = None
     topic_model: Any = None
     topic_model_fitted: bool = False
+    sentiment_prior: tuple[float, float] | None = None
+    topic_dimensions: dict[int, str] | None = None
+    seen_ids: dict[str, tuple[str, str]] = field(default_factory=dict)
+    mentions: Any = None
     facts: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, Any] = field(default_factory=dict)
     store: dict[str, Any] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""clean: normalise the text, mask personal data, reject text with nothing to analyse, flag duplicates.
+"""clean: normalise the text, mask personal data, reject text with nothing to analyse.
 
 ``text`` stays as received (PII-masked when masking is on) for the outputs; ``text_clean``
 (half-width, simplified, no urls/html/emoji, masked) is what later stages analyse.
@@ -17,7 +17,7 @@ from pipeline.text import count_cjk, mask_pii, normalize_unicode, strip_noise, t
 logger = logging.getLogger(__name__)
 
 REQUIRES = ("review_id", "text")
-PRODUCES = ("text", "text_clean", "duplicate_of", REJECT_COL)
+PRODUCES = ("text", "text_clean", REJECT_COL)
 
 
 def clean_text(text: str, params: CleanParams) -> str:
@@ -35,8 +35,7 @@ def clean_text(text: str, params: CleanParams) -> str:
 def run(df: pd.DataFrame, params: CleanParams, res: Resources) -> pd.DataFrame:
     """Clean every review; reject those with fewer than ``min_cjk_chars`` Chinese characters.
 
-    Exact duplicates (same cleaned text, different ids) are kept but get ``duplicate_of``
-    set to the first review's id, so reports can count them once.
+    Duplicates are flagged later, over the whole table (:func:`flag_duplicates`).
     """
     out = df.copy()
     texts = out["text"].fillna("").astype(str).tolist()
@@ -52,16 +51,28 @@ def run(df: pd.DataFrame, params: CleanParams, res: Resources) -> pd.DataFrame:
             what = "no text left after removing urls, emoji and symbols" if not t.strip() else "no Chinese text"
             reasons.loc[idx] = f"{what} (fewer than {params.min_cjk_chars} Chinese characters; clean.min_cjk_chars)"
     out[REJECT_COL] = reasons
-    dup: list[str] = [""] * len(out)
-    if params.flag_duplicates:
-        first: dict[str, str] = {}
-        for i, (rid, t, r) in enumerate(zip(out["review_id"].tolist(), cleaned, reasons.tolist())):
-            if not pd.isna(r):
-                continue
-            key = "".join(t.split())
-            if key in first:
-                dup[i] = first[key]
-            else:
-                first[key] = rid
-    out["duplicate_of"] = pd.array(dup, dtype="string")
+    return out
+
+
+def duplicate_key(text: str) -> str:
+    """What two reviews must share to count as the same text: the normalised, cleaned form
+    without whitespace and punctuation."""
+    t = strip_noise(to_simplified(to_halfwidth(normalize_unicode(text))))
+    return "".join(ch for ch in t if ch.isalnum())
+
+
+def flag_duplicates(review_ids: list[str], texts: list[str]) -> list[str]:
+    """``duplicate_of`` for every review: the id of the first review with the same text, or ''.
+
+    Run over the whole (cumulative) table, so duplicates are found across chunks and runs.
+    """
+    first: dict[str, str] = {}
+    out: list[str] = []
+    for rid, text in zip(review_ids, texts):
+        key = duplicate_key(text)
+        if key and key in first:
+            out.append(first[key])
+        else:
+            first.setdefault(key, rid)
+            out.append("")
     return out

@@ -27,19 +27,13 @@ def dim_columns(params: DimensionsParams) -> list[str]:
     return [f"dim_{k}" for k in params.dimensions]
 
 
-def run(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> pd.DataFrame:
-    """Find the dimensions each review mentions and their polarity.
-
-    Raises:
-        StageError: the runner provided no aspect matcher.
-    """
-    from pipeline.aspects import aggregate_review, resolve_polarity
+def _lexicon_mentions(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> list[list[dict]]:
+    from pipeline.aspects import resolve_polarity
 
     matcher = res.matcher
     if matcher is None:
         raise StageError("stage 'dimensions' needs an aspect matcher in its resources; the runner builds it from dimensions.lexicons")
     sent = res.config.sentiment
-    keys = list(params.dimensions)
     all_mentions: list[list[dict]] = []
     for clauses, toks, scores in zip(df["clauses"].tolist(), df["clause_tokens"].tolist(), df["clause_scores"].tolist()):
         review_mentions: list[dict] = []
@@ -61,8 +55,32 @@ def run(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> pd.DataFr
                     }
                 )
         all_mentions.append(review_mentions)
+    return all_mentions
+
+
+def fit(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> None:
+    """With ``topic_fallback`` on, learn each topic's dominant dimension from ``df``."""
+    if not params.topic_fallback or "topic_id" not in df.columns:
+        res.topic_dimensions = None
+        return
+    res.topic_dimensions = dominant_dimensions(df["topic_id"].astype(int).tolist(), _lexicon_mentions(df, params, res), params.topic_fallback_min_share)
+
+
+def run(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> pd.DataFrame:
+    """Find the dimensions each review mentions and their polarity.
+
+    Raises:
+        StageError: the runner provided no aspect matcher.
+    """
+    from pipeline.aspects import aggregate_review
+
+    keys = list(params.dimensions)
+    all_mentions = _lexicon_mentions(df, params, res)
     if params.topic_fallback and "topic_id" in df.columns:
-        _topic_fallback(df, all_mentions, params, sent.neutral_low, sent.neutral_high)
+        if res.topic_dimensions is None:
+            fit(df, params, res)
+        sent = res.config.sentiment
+        _topic_fallback(df, all_mentions, res.topic_dimensions or {}, sent.neutral_low, sent.neutral_high)
     out = df.copy()
     out["mentions"] = pd.Series(all_mentions, index=out.index, dtype=object)
     dim_values: dict[str, list[str]] = {k: [] for k in keys}
@@ -80,11 +98,10 @@ def run(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> pd.DataFr
     return out
 
 
-def _topic_fallback(df: pd.DataFrame, all_mentions: list[list[dict]], params: DimensionsParams, low: float, high: float) -> None:
-    """Give reviews with no lexicon mention their topic's dominant dimension (in place)."""
+def dominant_dimensions(topic_ids: list[int], all_mentions: list[list[dict]], min_share: float) -> dict[int, str]:
+    """Topic id -> the dimension mentioned by at least ``min_share`` of its reviews."""
     shares: dict[int, dict[str, int]] = {}
     sizes: dict[int, int] = {}
-    topic_ids = df["topic_id"].astype(int).tolist()
     for tid, ms in zip(topic_ids, all_mentions):
         if tid < 0:
             continue
@@ -94,8 +111,14 @@ def _topic_fallback(df: pd.DataFrame, all_mentions: list[list[dict]], params: Di
     dominant: dict[int, str] = {}
     for tid, counts in shares.items():
         dim, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if n / sizes[tid] >= params.topic_fallback_min_share:
+        if n / sizes[tid] >= min_share:
             dominant[tid] = dim
+    return dominant
+
+
+def _topic_fallback(df: pd.DataFrame, all_mentions: list[list[dict]], dominant: dict[int, str], low: float, high: float) -> None:
+    """Give reviews with no lexicon mention their topic's dominant dimension (in place)."""
+    topic_ids = df["topic_id"].astype(int).tolist()
     for tid, ms, clauses, scores in zip(topic_ids, all_mentions, df["clauses"].tolist(), df["clause_scores"].tolist()):
         if ms or tid not in dominant or not clauses:
             continue

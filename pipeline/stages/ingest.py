@@ -27,6 +27,8 @@ PRODUCES = ("review_id", "text", "date", "rating", "source", "store", "source_ro
 OPTIONAL_FIELDS = ("date", "rating", "source", "store")
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+# A lone header cell holding punctuation (id;review, id，review, id^review) was not split.
+_DELIMITER_LIKE_RE = re.compile(r"[^\w\s.\-()（）]")
 _STAR_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:星|分|stars?)?\s*$", re.IGNORECASE)
 
 
@@ -65,7 +67,7 @@ def check_columns(columns: list[str], mapping: ColumnMap, required: list[str] | 
     missing = [f"{field} column {col!r}" for field, col in wanted.items() if col and col not in found and field in must]
     if missing:
         hint = ""
-        if len(found) == 1 and any(d in found[0] for d in ";\t|,"):
+        if len(found) == 1 and _DELIMITER_LIKE_RE.search(found[0]):
             hint = " The header is a single column holding a delimiter: is the delimiter right?"
         raise InputError(
             f"input lacks the {', '.join(missing)}; found columns: {found}. "
@@ -158,25 +160,26 @@ def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
     out["source_row"] = rows.astype("string")
     out["ingest_notes"] = pd.array(["; ".join(x) for x in notes], dtype="string")
 
-    reasons = _reject_repeated_ids(out["review_id"], stripped, reasons)
+    reasons = _reject_repeated_ids(out["review_id"], stripped, reasons, out["source_row"])
     out[REJECT_COL] = reasons
     logger.debug("ingest: %d rows, %d rejected, %d ids generated", n, int(reasons.notna().sum()), int(generated.sum()))
     return out
 
 
-def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series) -> pd.Series:
-    """Keep the first row of each id; later rows are rejected, saying why."""
+def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series, source_rows: pd.Series) -> pd.Series:
+    """Keep the first row of each id; later rows are rejected, saying why (and naming the
+    first row's ``source_row``, the position people can find in the dump)."""
     reasons = reasons.copy()
     first: dict[str, tuple[str, str]] = {}
-    for idx, rid, t, r in zip(ids.index, ids.tolist(), text.tolist(), reasons.tolist()):
-        if r is not None and r is not pd.NA:
+    for idx, rid, t, r, row in zip(ids.index, ids.tolist(), text.tolist(), reasons.tolist(), source_rows.tolist()):
+        if not pd.isna(r):
             continue
         if rid in first:
-            first_idx, first_text = first[rid]
+            first_row, first_text = first[rid]
             if first_text == t:
-                reasons.loc[idx] = f"duplicate row: same id and text as row {first_idx}"
+                reasons.loc[idx] = f"duplicate row: same id and text as row {first_row}"
             else:
-                reasons.loc[idx] = f"duplicate id {rid!r} with a different text (first seen at row {first_idx})"
+                reasons.loc[idx] = f"duplicate id {rid!r} with a different text (first seen at row {first_row})"
         else:
-            first[rid] = (str(idx), t)
+            first[rid] = (str(row), t)
     return reasons

@@ -1,8 +1,10 @@
 """report: the tables and documents the runner writes (no file I/O here).
 
-Builds the contract frame ``feedback_classified``, the evidence table ``aspect_mentions``,
-the actions table, ``summary.json`` content, ``report.html`` and ``actions.xlsx`` bytes, and
-leaves them in ``res.artifacts``. The frame itself passes through unchanged.
+Receives ``feedback_classified`` (the contract columns, see :func:`feedback_table`) and, in
+``res.mentions``, the evidence table (:func:`mentions_table`) of this run's reviews; merges
+them with the cumulative store of earlier runs, flags duplicate texts over the whole table,
+and builds the actions register, ``summary.json`` content, ``report.html`` and
+``actions.xlsx`` bytes into ``res.artifacts``. The frame itself passes through unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pipeline.stages.base import Resources
 
 logger = logging.getLogger(__name__)
 
-REQUIRES = ("review_id", "text", "sentiment_score", "sentiment_label", "topic_id", "topic_keywords", "dimensions", "mentions",
+REQUIRES = ("review_id", "text", "sentiment_score", "sentiment_label", "topic_id", "topic_keywords", "dimensions",
             "feedback_type", "priority", "owner", "action", "due_date")
 PRODUCES: tuple[str, ...] = ()
 
@@ -29,8 +31,11 @@ MENTION_COLUMNS = ["review_id", "clause_index", "clause", "dimension", "sub_aspe
 def feedback_table(df: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The public ``classified_feedback`` columns, in contract order."""
     dims = [f"dim_{k}" for k in config.dimensions.dimensions]
-    cols = [c for c in BASE_COLUMNS if c in df.columns] + TAIL_COLUMNS + dims + [c for c in FEEDBACK_COLUMNS if c in df.columns]
-    out = df[cols].copy()
+    out = df.copy()
+    if "duplicate_of" not in out.columns:
+        out["duplicate_of"] = pd.array([""] * len(out), dtype="string")
+    cols = [c for c in BASE_COLUMNS if c in out.columns] + TAIL_COLUMNS + dims + [c for c in FEEDBACK_COLUMNS if c in out.columns]
+    out = out[cols]
     out["sentiment_score"] = out["sentiment_score"].astype(float).round(4)
     return out.reset_index(drop=True)
 
@@ -50,7 +55,7 @@ def merge_with_store(feedback: pd.DataFrame, mentions: pd.DataFrame, store: dict
     """Earlier runs' rows (minus those reprocessed now) followed by this run's rows."""
     old_fb, old_m = store.get("feedback"), store.get("mentions")
     if old_fb is None or old_fb.empty:
-        return feedback, mentions
+        return feedback.reset_index(drop=True), mentions
     new_ids = set(feedback["review_id"].astype(str))
     keep_fb = old_fb[~old_fb["review_id"].astype(str).isin(new_ids)]
     merged_fb = pd.concat([keep_fb, feedback], ignore_index=True) if len(feedback) else keep_fb.reset_index(drop=True)
@@ -74,7 +79,12 @@ def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
     from pipeline import report as rp
 
     config: Config = res.config
-    feedback, mentions = merge_with_store(feedback_table(df, config), mentions_table(df), res.store)
+    mentions_new = res.mentions if res.mentions is not None else mentions_table(pd.DataFrame({"review_id": [], "mentions": []}))
+    feedback, mentions = merge_with_store(df, mentions_new, res.store)
+    if config.clean.flag_duplicates:
+        from pipeline.stages.clean import flag_duplicates
+
+        feedback["duplicate_of"] = pd.array(flag_duplicates(feedback["review_id"].astype(str).tolist(), feedback["text"].astype(str).tolist()), dtype="string")
     dims = dimension_specs(config)
     run_info = dict(res.facts.get("run_info", {}))
     run_info.setdefault("run_date", res.run_date.isoformat())

@@ -1,9 +1,11 @@
 """sentiment: review and clause polarity from the sentiment model the runner loaded.
 
-The model scores every clause in one batch; contrast clauses weigh more; the review score
-is adapted to the dump's own label prior (EM, Saerens et al. 2002) when ``adapt_prior`` is
-on, and the model is adapted to the domain on the dump's star ratings when
-``adapt_on_rating`` is on and enough rated reviews exist.
+``fit`` learns what depends on the whole dump, once, on a sample: the model is adapted to the
+domain on the dump's star ratings (``adapt_on_rating``, when enough reviews are rated), or
+else self-trained on the dump's most confident reviews (``adapt_on_dump``), and the dump's
+positive prior is estimated by EM (Saerens et al. 2002; reported in the manifest,
+applied when ``adapt_prior`` is on). ``run`` then scores any partition with that fixed state,
+so results do not depend on how the dump was split. Contrast clauses weigh more.
 """
 
 from __future__ import annotations
@@ -24,66 +26,92 @@ PRODUCES = ("sentiment_score", "sentiment_label", "clause_scores")
 MIN_REVIEWS_FOR_PRIOR = 20
 
 
+def _model(res: Resources):
+    if res.sentiment_model is None:
+        raise StageError("stage 'sentiment' needs a sentiment model in its resources; the runner loads it from sentiment.backend")
+    return res.sentiment_model
+
+
+def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tuple[np.ndarray, list]:
+    from pipeline import sentiment as sm
+
+    scores, clause_scores = sm.score_reviews(
+        _model(res),
+        df["clauses"].tolist(),
+        df["clause_tokens"].tolist(),
+        contrast_weight=params.contrast_weight,
+        degree_weight=params.degree_weight,
+        review_weight=params.review_weight,
+        contrast_words=tuple(res.config.segment.contrast_words),
+    )
+    return np.asarray(scores, dtype=float), clause_scores
+
+
+def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
+    """Adapt the model to the dump (ratings) and estimate its positive prior, on ``df``.
+
+    Sets ``res.sentiment_model`` (an adapted copy; the cached default is never changed) and
+    ``res.sentiment_prior`` (None unless ``adapt_prior``), and reports figures in ``res.facts``.
+    """
+    from pipeline import sentiment as sm
+
+    model = _model(res)
+    if params.adapt_on_rating and "rating" in df.columns and len(df):
+        res.sentiment_model = _adapt_on_ratings(model, df, params, res)
+    if params.adapt_on_dump and res.sentiment_model is model and len(df):
+        docs = [[t for ct in toks for t in ct] for toks in df["clause_tokens"].tolist()]
+        res.sentiment_model = sm.adapt_on_dump(model, docs, fraction=params.dump_fraction, weight=params.dump_weight)
+        res.facts["sentiment_adapted_on_dump"] = res.sentiment_model is not model
+    res.sentiment_prior = None
+    if len(df) < MIN_REVIEWS_FOR_PRIOR:
+        return
+    scores, _ = _raw_scores(df, params, res)
+    train_prior = float(getattr(res.sentiment_model, "train_prior_", 0.5))
+    prior, _ = sm.estimate_prior(scores, train_prior=train_prior)
+    res.facts["sentiment_estimated_positive_prior"] = round(float(prior), 4)
+    res.facts["sentiment_train_positive_prior"] = round(train_prior, 4)
+    res.facts["sentiment_prior_applied"] = bool(params.adapt_prior)
+    if params.adapt_prior:
+        res.sentiment_prior = (train_prior, float(prior))
+
+
 def run(df: pd.DataFrame, params: SentimentParams, res: Resources) -> pd.DataFrame:
-    """Score every review and clause.
+    """Score every review and clause with the (fitted) model.
 
     Raises:
         StageError: the runner provided no sentiment model.
     """
     from pipeline import sentiment as sm
 
-    model = res.sentiment_model
-    if model is None:
-        raise StageError("stage 'sentiment' needs a sentiment model in its resources; the runner loads it from sentiment.backend")
-    clauses = df["clauses"].tolist()
-    clause_tokens = df["clause_tokens"].tolist()
+    out = df.copy()
     if len(df) == 0:
-        out = df.copy()
         out["sentiment_score"] = pd.Series([], dtype=float)
         out["sentiment_label"] = pd.Series([], dtype="string")
         out["clause_scores"] = pd.Series([], dtype=object)
         return out
-    if params.adapt_on_rating and "rating" in df.columns:
-        model = _adapt_on_ratings(model, df, clause_tokens, params, res)
-    scores, clause_scores = sm.score_reviews(
-        model,
-        clauses,
-        clause_tokens,
-        contrast_weight=params.contrast_weight,
-        degree_weight=params.degree_weight,
-        review_weight=params.review_weight,
-        contrast_words=tuple(res.config.segment.contrast_words),
-    )
-    scores = np.asarray(scores, dtype=float)
-    if len(scores) >= MIN_REVIEWS_FOR_PRIOR:
-        train_prior = float(getattr(model, "train_prior_", 0.5))
-        prior, adjusted = sm.estimate_prior(scores, train_prior=train_prior)
-        res.facts["sentiment_estimated_positive_prior"] = round(float(prior), 4)
-        res.facts["sentiment_train_positive_prior"] = round(train_prior, 4)
-        res.facts["sentiment_prior_applied"] = bool(params.adapt_prior)
-        if params.adapt_prior:
-            scores = np.asarray(adjusted, dtype=float)
+    scores, clause_scores = _raw_scores(df, params, res)
+    if res.sentiment_prior is not None:
+        train_prior, prior = res.sentiment_prior
+        scores = sm.reweight_to_prior(scores, train_prior, prior)
     scores = np.clip(scores, 0.0, 1.0)
-    out = df.copy()
     out["sentiment_score"] = scores
     out["sentiment_label"] = pd.array(sm.label_scores(scores, params.neutral_low, params.neutral_high), dtype="string")
     out["clause_scores"] = pd.Series([list(map(float, c)) for c in clause_scores], index=out.index, dtype=object)
     return out
 
 
-def _adapt_on_ratings(model, df: pd.DataFrame, clause_tokens: list, params: SentimentParams, res: Resources):
+def _adapt_on_ratings(model, df: pd.DataFrame, params: SentimentParams, res: Resources):
     from pipeline import sentiment as sm
 
     ratings = pd.to_numeric(df["rating"].replace("", None), errors="coerce").to_numpy(dtype=float)
-    usable = (ratings >= params.rating_positive_min) | (ratings <= params.rating_negative_max)
     n_pos = int((ratings >= params.rating_positive_min).sum())
     n_neg = int((ratings <= params.rating_negative_max).sum())
     if min(n_pos, n_neg) < params.min_rated_per_class:
         res.facts["sentiment_adapted_on_ratings"] = 0
         return model
-    docs = [[t for ct in toks for t in ct] for toks in clause_tokens]
+    docs = [[t for ct in toks for t in ct] for toks in df["clause_tokens"].tolist()]
     adapted = sm.adapt_on_ratings(
         model, docs, ratings, positive_min=params.rating_positive_min, negative_max=params.rating_negative_max, min_per_class=params.min_rated_per_class
     )
-    res.facts["sentiment_adapted_on_ratings"] = int(usable.sum())
+    res.facts["sentiment_adapted_on_ratings"] = n_pos + n_neg
     return adapted

@@ -1,8 +1,8 @@
 """topics: topic id and keywords per review from a saved topic model, or one fitted now.
 
 The runner passes a saved model in ``res.topic_model`` when its parameters match the config
-(and ``retrain`` is off); otherwise the model is fitted here on the content tokens with a
-fixed seed and handed back to the runner to save, so topic ids stay stable run to run.
+(and ``retrain`` is off); otherwise ``fit`` fits one on a sample of the content tokens with a
+fixed seed and hands it back to the runner to save, so topic ids stay stable run to run.
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ def build_model(params: TopicsParams):
     )
 
 
+def fit(df: pd.DataFrame, params: TopicsParams, res: Resources) -> None:
+    """Fit the topic model on ``df`` unless the runner passed a saved one to reuse."""
+    if params.backend is TopicBackend.none or res.topic_model is not None:
+        return
+    res.topic_model = build_model(params).fit(df["tokens"].tolist())
+    res.topic_model_fitted = True
+
+
 def run(df: pd.DataFrame, params: TopicsParams, res: Resources) -> pd.DataFrame:
     """Assign each review its most probable topic (-1 when none applies)."""
     out = df.copy()
@@ -51,13 +59,10 @@ def run(df: pd.DataFrame, params: TopicsParams, res: Resources) -> pd.DataFrame:
         out["topic_keywords"] = pd.array([""] * len(df), dtype="string")
         out["topic_prob"] = 0.0
         return out
-    docs = df["tokens"].tolist()
+    if res.topic_model is None:
+        fit(df, params, res)
     model = res.topic_model
-    if model is None:
-        model = build_model(params).fit(docs)
-        res.topic_model = model
-        res.topic_model_fitted = True
-    ids, probs = model.transform(docs)
+    ids, probs = model.transform(df["tokens"].tolist())
     keywords = {k: " ".join(v) for k, v in model.keywords_.items()}
     out["topic_id"] = pd.Series(ids, index=df.index).astype("int64")
     out["topic_keywords"] = pd.array([keywords.get(int(i), "") for i in ids], dtype="string")

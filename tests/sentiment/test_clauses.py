@@ -12,7 +12,7 @@ def test_clauses_contrast_makes_complaint_negative(small_model, tokenize):
 
 def test_clauses_contrast_order_matters(small_model, tokenize):
     scores, _ = score_reviews(small_model, *tokenize(["房间不错，但是服务太差", "服务太差，但是房间不错"]), contrast_weight=2.0)
-    assert scores[1] > scores[0] + 0.2
+    assert scores[1] > scores[0] + 0.1
 
 
 def test_clauses_negation_is_negative(small_model, tokenize):

@@ -72,3 +72,17 @@ def test_model_calibration_on_held_out_corpus(small_model, segmenter):
         if sel.sum() >= 50:
             assert abs(y[sel].mean() - p[sel].mean()) < 0.15
     assert abs(p.mean() - y.mean()) < 0.08
+
+
+def test_model_rejects_negative_nb_C():
+    with pytest.raises(PipelineError, match="'nb_C' parameter"):
+        SentimentModel(nb_C=-1).fit(DOCS, Y)
+
+
+def test_model_long_reviews_more_confident_than_their_parts(small_model, segmenter):
+    # The length-aware calibration lets evidence add up: a review made of three positive
+    # clauses is surer than each clause alone.
+    parts = [segmenter.cut(t) for t in ["房间很干净", "服务很周到", "早餐很丰富"]]
+    p_parts = small_model.predict_proba(parts)[:, 1]
+    p_whole = small_model.predict_proba([[t for p in parts for t in p]])[0, 1]
+    assert p_whole > p_parts.max()

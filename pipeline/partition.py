@@ -1,0 +1,147 @@
+"""The partition function: the per-row stages applied to one chunk of reviews.
+
+It is pure (no file I/O) and depends only on its input and the context (config and the
+models fitted on the dump's sample), so every engine gives the same result whatever the
+chunking. Workers build their segmenter and matcher from the config once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.errors import StageError
+from pipeline.stages import STAGE_NAMES, STAGES
+from pipeline.stages.base import REJECT_COL, Resources
+
+logger = logging.getLogger(__name__)
+
+PARTITION_STAGES = ("clean", "segment", "sentiment", "topics", "dimensions", "feedback")
+REJECT_COLUMNS = ["source_row", "review_id", "stage", "reason", "text"]
+
+
+@dataclass
+class PartitionContext:
+    """What every partition needs besides its rows (pickled once per worker)."""
+
+    config: Config
+    stages: list[str]
+    run_date: dt.date
+    sentiment_model: Any = None
+    sentiment_prior: tuple[float, float] | None = None
+    topic_model: Any = None
+    topic_dimensions: dict[int, str] | None = None
+    keep_frames: bool = False
+
+
+@dataclass
+class PartitionResult:
+    """One partition's output: contract rows, evidence rows, rejects, and optionally each
+    stage's full frame (for the ``--from``/``--to`` cache)."""
+
+    feedback: pd.DataFrame | None
+    mentions: pd.DataFrame | None
+    rejects: pd.DataFrame
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    rows_out: int = 0
+
+
+def empty_rejects() -> pd.DataFrame:
+    """A rejects table with no rows."""
+    return pd.DataFrame({c: pd.array([], dtype="string") for c in REJECT_COLUMNS})
+
+
+def check_requires(stage: str, df: pd.DataFrame) -> None:
+    """Raise when the frame lacks a column the stage declares in ``REQUIRES``."""
+    missing = [c for c in STAGES[stage].REQUIRES if c not in df.columns]
+    if missing:
+        i = STAGE_NAMES.index(stage)
+        before = STAGE_NAMES[i - 1] if i else "the reader"
+        raise StageError(f"stage {stage!r} needs column(s) {missing}; got {list(df.columns)}. Did {before!r} run?")
+
+
+def split_rejects(df: pd.DataFrame, stage: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Move rows with a reject reason out of the frame, into reject rows."""
+    if REJECT_COL not in df.columns:
+        return df, empty_rejects()
+    mask = df[REJECT_COL].notna() & (df[REJECT_COL].astype("string") != "")
+    rej = df[mask]
+
+    def col(name: str):
+        return rej[name].astype("string") if name in rej else pd.array([""] * len(rej), dtype="string")
+
+    rejects = pd.DataFrame(
+        {
+            "source_row": col("source_row"),
+            "review_id": col("review_id"),
+            "stage": pd.array([stage] * len(rej), dtype="string"),
+            "reason": rej[REJECT_COL].astype("string"),
+            "text": col("text"),
+        }
+    )
+    return df[~mask].drop(columns=[REJECT_COL]), rejects.reset_index(drop=True)
+
+
+def run_stage(name: str, df: pd.DataFrame, res: Resources) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Apply one stage: (kept rows, rejected rows, seconds)."""
+    check_requires(name, df)
+    t = time.perf_counter()
+    out = STAGES[name].run(df, getattr(res.config, name), res)
+    kept, rejects = split_rejects(out, name)
+    return kept, rejects, time.perf_counter() - t
+
+
+_RESOURCES: dict[tuple, Resources] = {}
+
+
+def partition_resources(ctx: PartitionContext) -> Resources:
+    """Resources for this context: segmenter and matcher built once per process, models from the context."""
+    from pipeline.resources import text_resources
+
+    key = (ctx.config.fingerprint(), id(ctx))
+    res = _RESOURCES.get(key)
+    if res is None:
+        _RESOURCES.clear()
+        res = text_resources(ctx.config, ctx.run_date)
+        res.sentiment_model = ctx.sentiment_model
+        res.sentiment_prior = ctx.sentiment_prior
+        res.topic_model = ctx.topic_model
+        res.topic_dimensions = ctx.topic_dimensions
+        _RESOURCES[key] = res
+    return res
+
+
+def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResult:
+    """Run ``ctx.stages`` on one chunk and turn the result into output tables.
+
+    Returns:
+        The contract rows and evidence rows when the ``feedback`` stage has run (or its output
+        was the input), the rejects of every stage, and per-stage frames when
+        ``ctx.keep_frames``.
+    """
+    from pipeline.stages.report import feedback_table, mentions_table
+
+    res = partition_resources(ctx)
+    rejects = [empty_rejects()]
+    frames: dict[str, pd.DataFrame] = {}
+    timings: dict[str, float] = {}
+    for name in ctx.stages:
+        df, rej, sec = run_stage(name, df, res)
+        timings[name] = sec
+        if len(rej):
+            rejects.append(rej)
+        if ctx.keep_frames:
+            frames[name] = df
+    feedback = mentions = None
+    if "feedback_type" in df.columns and "mentions" in df.columns:
+        feedback = feedback_table(df, ctx.config)
+        mentions = mentions_table(df)
+    all_rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
+    return PartitionResult(feedback, mentions, all_rejects, frames, timings, len(df))
