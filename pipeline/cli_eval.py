@@ -43,11 +43,15 @@ def _sentiment_labels(raw: pd.DataFrame, args: argparse.Namespace) -> pd.Series:
     if args.label_column not in raw.columns:
         raise InputError(f"labels lack the label column {args.label_column!r}; found columns: {[c for c in raw.columns if not c.startswith('_')]}")
     values = raw[args.label_column].fillna("").astype(str).str.strip().str.lower()
-    return values.map(lambda v: 1.0 if v in POSITIVE_LABELS else 0.0 if v in NEGATIVE_LABELS else np.nan).astype(float)
+    pos = set(args.positive_values.split(",")) if args.positive_values else POSITIVE_LABELS
+    neg = set(args.negative_values.split(",")) if args.negative_values else NEGATIVE_LABELS
+    return values.map(lambda v: 1.0 if v in pos else 0.0 if v in neg else np.nan).astype(float)
 
 
 def _add_label_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-column", default="label", help="column with 1/0 (or positive/negative, 正面/负面) labels (default: label)")
+    p.add_argument("--positive-values", help="comma-separated label values meaning positive (default: 1, pos, positive, 正面...)")
+    p.add_argument("--negative-values", help="comma-separated label values meaning negative (default: 0, -1, neg, negative, 负面...); other values are left out")
     p.add_argument("--rating-column", help="use star ratings as labels instead: >= --positive-min positive, <= --negative-max negative")
     p.add_argument("--positive-min", type=float, default=4)
     p.add_argument("--negative-max", type=float, default=2)

@@ -24,7 +24,7 @@ import pandas as pd
 from pipeline import io
 from pipeline.config import Config
 from pipeline.engine import make_engine
-from pipeline.errors import ConfigError, StageError
+from pipeline.errors import ConfigError, InputError, StageError
 from pipeline.partition import (
     PARTITION_STAGES,
     REJECT_COLUMNS,
@@ -128,6 +128,8 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     t0 = time.perf_counter()
     with run_lock(out_dir), StateStore(out_dir) as state:
         frames = _open_input(run)
+        if stages[0] == "ingest":
+            frames = _check_header(frames, config)
         t = time.perf_counter()
         res = build_resources(config, stages, run_date or dt.date.today())
         run.timings["load_resources"] = round(time.perf_counter() - t, 3)
@@ -211,6 +213,17 @@ def _open_input(run: _Run) -> Iterator[pd.DataFrame]:
     run.processed = [tuple(p) for p in meta.get("processed", [])]
     logger.info("loaded cached %r output (%d rows) from %s", prev, len(df), cdir)
     return iter([df])
+
+
+def _check_header(frames: Iterator[pd.DataFrame], config: Config) -> Iterator[pd.DataFrame]:
+    """Read the first chunk and check its columns before any model is loaded (fail fast)."""
+    from pipeline.stages.ingest import check_columns
+
+    first = next(frames, None)
+    if first is None:
+        raise InputError(f"input has a header but no rows: {config.input.path}")
+    check_columns(list(first.columns), config.input.columns, config.input.required_columns)
+    return itertools.chain([first], frames)
 
 
 def _ingest_stream(chunks: Iterator[pd.DataFrame], run: _Run, res: Resources, state: StateStore) -> Iterator[pd.DataFrame]:

@@ -112,6 +112,20 @@ def _write_csv(path: Path, rows: list[tuple[str, str]], header=("id", "review"))
     return path
 
 
+def _hotel_config_copy(path: Path, lexicons: list[Path] | None = None, **sections: dict) -> Path:
+    """configs/hotel.yaml written elsewhere, its relative paths made absolute, with changes."""
+    config = yaml.safe_load(HOTEL.read_text(encoding="utf-8"))
+    for key in ("user_dicts", "stopwords"):
+        config["segment"][key] = [str((HOTEL.parent / p).resolve()) for p in config["segment"][key]]
+    config["dimensions"]["lexicons"] = [str((HOTEL.parent / p).resolve()) for p in config["dimensions"]["lexicons"]]
+    if lexicons is not None:
+        config["dimensions"]["lexicons"] = [str(p) for p in lexicons]
+    for name, values in sections.items():
+        config.setdefault(name, {}).update(values)
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 # --- one full run on a dump holding every kind of bad row -----------------------------------
 
 
@@ -167,6 +181,23 @@ def test_bad_inputs_duplicate_ids_with_different_text(bad_rows_run):
     assert kept["text"].tolist() == ["早餐很丰富，服务员很热情。"]
     assert _reason(rejects, "dup") == "duplicate id 'dup' with a different text (first seen at row 8)"
     assert rejects.loc[rejects["review_id"] == "dup", "text"].tolist() == ["房间有异味，空调也坏了。"]
+
+
+def test_bad_inputs_duplicate_ids_across_chunks(tmp_path, capsys):
+    # The runner streams the dump in chunks of engine.chunk_size; an id repeated in a later
+    # chunk is rejected just like one repeated in the same chunk.
+    rows = [(f"r{i}", f"第{i}位客人：房间很干净") for i in range(150)]
+    rows[130] = ("r2", "房间有异味，空调也坏了")
+    rows[140] = ("r3", rows[3][1])
+    dump = _write_csv(tmp_path / "d.csv", rows)
+    config = _hotel_config_copy(tmp_path / "chunks.yaml", engine={"chunk_size": 100})
+    assert main(_args(dump, tmp_path / "out", *TO_CLEAN, config=config)) == 0, capsys.readouterr().err
+    rejects = _cached(tmp_path / "out", "rejects")
+    assert rejects[["source_row", "review_id", "reason"]].values.tolist() == [
+        ["132", "r2", "duplicate id 'r2' with a different text (first seen at row 4)"],
+        ["142", "r3", "duplicate row: same id and text as row 5"],
+    ]
+    assert _manifest_rows(tmp_path / "out")["accepted"] == 148
 
 
 def test_bad_inputs_empty_and_whitespace_only_text(bad_rows_run):
@@ -276,13 +307,8 @@ def test_bad_inputs_missing_id_column(tmp_path, capsys):
 
 
 def test_bad_inputs_config_with_missing_lexicon(tmp_path, capsys):
-    config = yaml.safe_load(HOTEL.read_text(encoding="utf-8"))
-    for key in ("user_dicts", "stopwords"):
-        config["segment"][key] = [str((HOTEL.parent / p).resolve()) for p in config["segment"][key]]
     missing = tmp_path / "lexicons" / "gone.yaml"
-    config["dimensions"]["lexicons"] = [str(HOTEL.parent / "lexicons" / "general.yaml"), str(missing)]
-    path = tmp_path / "broken.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    path = _hotel_config_copy(tmp_path / "broken.yaml", lexicons=[HOTEL.parent / "lexicons" / "general.yaml", missing])
     dump = _write_csv(tmp_path / "d.csv", GOOD)
     message = (f"lexicon file not found: {missing}. Check dimensions.lexicons in the config "
                "(relative paths are relative to the config file).")

@@ -35,13 +35,14 @@ def _lexicon_mentions(df: pd.DataFrame, params: DimensionsParams, res: Resources
         raise StageError("stage 'dimensions' needs an aspect matcher in its resources; the runner builds it from dimensions.lexicons")
     sent = res.config.sentiment
     all_mentions: list[list[dict]] = []
-    for clauses, toks, scores in zip(df["clauses"].tolist(), df["clause_tokens"].tolist(), df["clause_scores"].tolist()):
+    review_scores = df["sentiment_score"].astype(float).tolist() if "sentiment_score" in df.columns else [None] * len(df)
+    for clauses, toks, scores, review_score in zip(df["clauses"].tolist(), df["clause_tokens"].tolist(), df["clause_scores"].tolist(), review_scores):
         review_mentions: list[dict] = []
         for ci, (clause, tokens, score) in enumerate(zip(clauses, toks, scores)):
             for m in matcher.match(clause, tokens):
                 if m.dimension not in params.dimensions:
                     continue
-                polarity, mscore = resolve_polarity(m, float(score), sent.neutral_low, sent.neutral_high)
+                polarity, mscore = resolve_polarity(m, float(score), sent.neutral_low, sent.neutral_high, review_score=review_score)
                 review_mentions.append(
                     {
                         "clause_index": ci,

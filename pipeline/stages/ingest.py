@@ -160,17 +160,20 @@ def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
     out["source_row"] = rows.astype("string")
     out["ingest_notes"] = pd.array(["; ".join(x) for x in notes], dtype="string")
 
-    reasons = _reject_repeated_ids(out["review_id"], stripped, reasons, out["source_row"])
+    reasons = _reject_repeated_ids(out["review_id"], stripped, reasons, out["source_row"], res.seen_ids)
     out[REJECT_COL] = reasons
     logger.debug("ingest: %d rows, %d rejected, %d ids generated", n, int(reasons.notna().sum()), int(generated.sum()))
     return out
 
 
-def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series, source_rows: pd.Series) -> pd.Series:
+def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series, source_rows: pd.Series, first: dict[str, tuple[str, str]]) -> pd.Series:
     """Keep the first row of each id; later rows are rejected, saying why (and naming the
-    first row's ``source_row``, the position people can find in the dump)."""
+    first row's ``source_row``, the position people can find in the dump).
+
+    ``first`` (``Resources.seen_ids``) is updated in place, so an id repeated in a later chunk
+    of the same dump is caught too.
+    """
     reasons = reasons.copy()
-    first: dict[str, tuple[str, str]] = {}
     for idx, rid, t, r, row in zip(ids.index, ids.tolist(), text.tolist(), reasons.tolist(), source_rows.tolist()):
         if not pd.isna(r):
             continue

@@ -99,8 +99,9 @@ def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
     for p in problems:
         logger.warning("actions file: %s", p)
     effects = followup.action_effects(register, feedback, mentions)
+    labels = res.matcher.lexicon.sub_aspect_labels() if res.matcher is not None else {}
     summary = rp.compute_summary(
-        feedback, mentions, dims, run_info=run_info, top_n=params.top_n, examples_per_issue=params.examples_per_issue, register=register
+        feedback, mentions, dims, run_info=run_info, labels=labels, top_n=params.top_n, examples_per_issue=params.examples_per_issue, register=register
     )
     summary["followup"] = followup.followup_summary(register, effects, res.run_date, problems)
     summary["history"] = followup.update_history(res.store.get("history", []), summary, feedback, res.run_date)

@@ -24,9 +24,10 @@ def test_clean_rejects_junk_and_non_chinese(config, resources):
     assert pd.isna(reasons[3]) or reasons[3] is None
 
 
-def test_clean_flags_exact_duplicates(config, resources):
-    out = clean.run(_frame(["房间很干净", "房间很干净 ", "房间很脏"]), config.clean, resources)
-    assert out["duplicate_of"].tolist() == ["", "r0", ""]
+def test_clean_flags_exact_duplicates_across_the_table():
+    ids = ["r0", "r1", "r2", "r3"]
+    texts = ["房间很干净！", "房间很干净 😊", "房間很乾淨", "房间很脏"]
+    assert clean.flag_duplicates(ids, texts) == ["", "r0", "r0", ""]
 
 
 def test_clean_masking_can_be_switched_off(config, resources):
