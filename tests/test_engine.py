@@ -1,0 +1,54 @@
+"""The same input and config give the same outputs on every engine and any chunking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.config import load_config
+from pipeline.runner import run_pipeline
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample" / "hotel_reviews.csv"
+COMPARED = ["classified_feedback.csv", "aspect_mentions.csv", "rejects.csv", "actions.csv", "topics.csv", "summary.json"]
+
+
+def _run(out, **engine):
+    config = load_config(
+        ROOT / "configs" / "hotel.yaml",
+        {"input.path": str(SAMPLE), "output.dir": str(out), "engine": {"sample_size": 1000, **engine}},
+    )
+    return run_pipeline(config, run_date=dt.date(2026, 11, 1))
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("local")
+    _run(out, kind="local")
+    return out
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        {"kind": "local", "chunk_size": 100},
+        {"kind": "processes", "workers": 2, "chunk_size": 100},
+        {"kind": "dask", "workers": 2, "chunk_size": 70},
+    ],
+    ids=["local-chunked", "processes", "dask"],
+)
+def test_engine_outputs_identical(engine, local_run, tmp_path):
+    if engine["kind"] == "dask":
+        pytest.importorskip("distributed")
+    result = _run(tmp_path, **engine)
+    assert result.manifest["timings_s"]["partitions_wall"] >= 0
+    for name in COMPARED:
+        assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+def test_engine_unknown_kind_is_a_config_error(tmp_path):
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[engine -> kind\] Input should be 'local', 'processes' or 'dask'"):
+        load_config(ROOT / "configs" / "hotel.yaml", {"engine.kind": "spark"})
