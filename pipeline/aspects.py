@@ -41,11 +41,15 @@ DEGREE_WORDS = (
     "很", "太", "是", "算", "够", "大", "咋", "够", "会", "再", "甚", "如", "太", "多", "好", "得", "够",
     "任何", "那种", "这种", "什么", "一点", "一丝", "丝毫", "半点", "感觉", "觉得",
 )
+# Degree adverbs a listed bound opinion may start with (比较快 -> 快).
+DEGREE_PREFIXES = ("还算是", "非常的", "比较", "还算", "非常", "特别", "相当", "有点", "有些", "十分", "很", "挺", "蛮", "超", "太", "好", "较", "真", "略", "稍", "偏", "也", "还", "都")
 # Adverb characters jieba may glue onto a single-character term (很脏, 不太贵, 太吵).
 GLUE_CHARS = frozenset("很太挺超真好蛮特最较不没也都还更极巨贼忒够算偏略有点比非常别十分相当就又那这么是怎大")
 GLUE_SUFFIXES = frozenset("了 的 得 死 啊 呀 哦 啦 吧 呢 点 些".split())
 # Between coordinated targets (环境和服务都很好) a generic opinion applies to all of them.
 COORDINATORS = re.compile("[和与跟及、]|还有|以及|包括|都|均")
+# What may stand between two coordinated targets (环境和服务, 环境、服务, 环境还有服务).
+COORDINATE_GAP = re.compile("[和与跟及、]|还有|以及|包括|还是|或者|或")
 # Characters that say nothing about a subject (这家的服务员): a clause needs more than these.
 FILLER_CHARS = frozenset("的了吧呢啊呀哦嘛啦么哈这那个些家位们她他它我你也都就还和与跟及是在有")
 MIN_CONTEXT_CHARS = 2
@@ -112,6 +116,7 @@ class AspectMatcher:
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS}, key=len, reverse=True))
         self._neg_re = re.compile(f"(?:{'|'.join(map(re.escape, negators))})(?:{degree}){{0,2}}$")
         self._max_neg = max(len(n) for n in negators) + 4
+        self._bound = {term: _with_core_entries(term, lexicon.bound) for term in lexicon.bound}
         self._patterns = list(lexicon.patterns)
         self._any_pattern = _combined([p.regex.pattern for p in self._patterns])
 
@@ -131,8 +136,10 @@ class AspectMatcher:
         found: list[_Found] = []
         targets = [h for h in hits if h.entry is not None and h.entry.role in ("target", "subject")]
         opinions = [h for h in hits if h.entry is None or h.entry.role in ("generic", "opinion")]
-        for h in hits:
+        for i, h in enumerate(hits):
             e = h.entry
+            if e is not None and e.role == "opinion" and self._yields(clause, h, hits[:i], targets):
+                continue
             if e is not None and (e.role in ("opinion", "mention") or (e.role in ("target", "subject") and h.polarity is not None)):
                 found.append(_Found(h.start, e.dimension, e.sub_aspect, h.term, h.polarity))
         for i, h in enumerate(opinions):
@@ -175,22 +182,23 @@ class AspectMatcher:
             m = self._term_re.search(clause, pos)
             if m is None:
                 break
-            term = m.group(0)
-            pos = m.end()
+            term, start = m.group(0), m.start()
             if tokens:
                 if spans is None:
                     spans = _token_spans(clause, tokens)
-                ok = _aligned(clause, m.start(), m.end(), spans) if len(term) == 1 else not _crosses(m.start(), m.end(), spans)
-                if not ok:
-                    pos = m.start() + 1  # 好热 in 好热情: try again from the next character
+                term = self._fitting_term(clause, start, term, spans)
+                if term is None:
+                    pos = start + 1  # 好热 in 好热情: try again from the next character
                     continue
+            end = start + len(term)
+            pos = end
             entry = self.lexicon.entries.get(term)
             if entry is not None and entry.role == "ignore":
-                prev_end = m.end()
+                prev_end = end
                 continue
             polarity = entry.polarity if entry is not None else None
             if entry is None or entry.role in ("generic", "opinion", "mention", "target", "subject"):
-                prefix = clause[max(prev_end, m.start() - self._max_neg) : m.start()]
+                prefix = clause[max(prev_end, start - self._max_neg) : start]
                 if prefix and self._neg_re.search(prefix):
                     if entry is None:
                         polarity = NEGATED  # a bound opinion: flipped once its sub-aspect is known
@@ -200,9 +208,37 @@ class AspectMatcher:
                         polarity = self.lexicon.negated_mentions.get((entry.dimension, entry.sub_aspect))
                     elif polarity:
                         polarity = -polarity
-            hits.append(_Hit(m.start(), m.end(), term, entry, polarity))
-            prev_end = m.end()
+            hits.append(_Hit(start, end, term, entry, polarity))
+            prev_end = end
         return hits
+
+    def _fitting_term(self, clause: str, start: int, term: str, spans) -> str | None:
+        """The longest term at ``start`` that respects jieba's words, or None.
+
+        不用等位 cuts 不用等/位置 in two; the shorter 不用等 at the same place still fits.
+        """
+        for n in range(len(term), 0, -1):
+            cand = term if n == len(term) else clause[start : start + n]
+            if n < len(term) and cand not in self.lexicon.entries and cand not in self.lexicon.bound:
+                continue
+            ok = _aligned(clause, start, start + n, spans) if n == 1 else not _crosses(start, start + n, spans)
+            if ok:
+                return cand
+        return None
+
+    def _yields(self, clause: str, op: _Hit, before: list[_Hit], targets: list[_Hit]) -> bool:
+        """An opinion of a sub-aspect with ``yields_to`` is about a target of those dimensions
+        standing right before it (麻辣烫很干净, 虾处理得很干净) or right after it with 的 between
+        (干净的油): the nearest target decides."""
+        others = self.lexicon.yields_to.get((op.entry.dimension, op.entry.sub_aspect))
+        if not others:
+            return False
+        prev_end = max((h.end for h in before if h.entry is None or h.entry.role in ("generic", "opinion")), default=0)
+        left = [t for t in targets if prev_end <= t.start and t.end <= op.start and op.start - t.end <= self.left_window]
+        if left:
+            return left[-1].entry.dimension in others
+        right = [t for t in targets if t.start >= op.end and t.start - op.end <= self.right_window and "的" in clause[op.end : t.start]]
+        return bool(right) and right[0].entry.dimension in others
 
     def _negate_pattern(self, clause: str, start: int, p) -> int | None:
         """A pattern's polarity, flipped when a negator stands right before it (不用等太久)."""
@@ -217,16 +253,21 @@ class AspectMatcher:
         """Targets a generic opinion is about: the nearest one before it, or all coordinated ones."""
         left = [t for t in targets if prev_end <= t.start and t.end <= op.start and op.start - t.end <= self.left_window]
         if left:
-            first = left[0]
-            if len(left) > 1 and COORDINATORS.search(clause, first.end, op.start):
-                return left
-            return [left[-1]]
+            chain = [left[-1]]
+            for t in reversed(left[:-1]):
+                gap = clause[t.end : chain[0].start]
+                # 环境和服务都很好, 环境、服务、菜品都不错, 环境服务都好; not 店里的服务很好.
+                if (gap and COORDINATE_GAP.fullmatch(gap)) or (not gap and COORDINATORS.search(clause, left[-1].end, op.start)):
+                    chain.insert(0, t)
+                else:
+                    break
+            return chain
         right = [t for t in targets if t.start >= op.end and t.start - op.end <= self.right_window and t.start < next_start]
         return right[:1]
 
     def _link_bound(self, clause: str, op: _Hit, targets: list[_Hit], found: list[_Found]) -> None:
         """Resolve a bound opinion (高, 便宜, 快) against the nearest target of its sub-aspect."""
-        entries = self.lexicon.bound[op.term]
+        entries = self._bound[op.term]
         negated = op.polarity == NEGATED
         best: tuple[int, _Hit, LexEntry] | None = None
         for t in targets:
@@ -252,6 +293,22 @@ class AspectMatcher:
         pol = -e.polarity if negated and e.polarity else e.polarity
         found.append(_Found(t.start, e.dimension, e.sub_aspect, t.term, None))
         found.append(_Found(op.start, e.dimension, e.sub_aspect, op.term, pol))
+
+
+def _with_core_entries(term: str, bound: dict[str, list[LexEntry]]) -> list[LexEntry]:
+    """A bound opinion's entries plus those of its core without a degree adverb.
+
+    The longest listed term wins the match, so 比较快 listed for waiting only would hide the
+    快 of serving speed (上菜的速度也比较快); the core's sub-aspects count too.
+    """
+    entries = list(bound[term])
+    for prefix in DEGREE_PREFIXES:
+        core = term[len(prefix) :]
+        if term.startswith(prefix) and core in bound:
+            have = {(e.dimension, e.sub_aspect) for e in entries}
+            entries += [e for e in bound[core] if (e.dimension, e.sub_aspect) not in have]
+            break
+    return entries
 
 
 def _combined(patterns: list[str]) -> re.Pattern[str] | None:
