@@ -45,6 +45,8 @@ DEGREE_WORDS = (
 DEGREE_PREFIXES = ("还算是", "非常的", "比较", "还算", "非常", "特别", "相当", "有点", "有些", "十分", "很", "挺", "蛮", "超", "太", "好", "较", "真", "略", "稍", "偏", "也", "还", "都")
 # Adverb characters jieba may glue onto a single-character term (很脏, 不太贵, 太吵).
 GLUE_CHARS = frozenset("很太挺超真好蛮特最较不没也都还更极巨贼忒够算偏略有点比非常别十分相当就又那这么是怎大")
+# Characters that may follow a one-character verdict (好了, 差到极点, 贵又难吃, 快点).
+AFTER_VERDICT = frozenset("的了得啊呀吧呢哦啦嘛哈喔噢么咯哟呐耶又也还而就但可却都且并到极点些一多太很")
 GLUE_SUFFIXES = frozenset("了 的 得 死 啊 呀 哦 啦 吧 呢 点 些".split())
 # Between coordinated targets (环境和服务都很好) a generic opinion applies to all of them.
 COORDINATORS = re.compile("[和与跟及、]|还有|以及|包括|都|均")
@@ -193,6 +195,9 @@ class AspectMatcher:
             end = start + len(term)
             pos = end
             entry = self.lexicon.entries.get(term)
+            if len(term) == 1 and (entry is None or entry.role == "generic") and _modifies_next(clause, end):
+                pos = start + 1
+                continue
             if entry is not None and entry.role == "ignore":
                 prev_end = end
                 continue
@@ -383,6 +388,13 @@ def _aligned(clause: str, start: int, end: int, spans: tuple[set[int], set[int],
             before, after = clause[s:start], clause[end:e]
             return all(ch in GLUE_CHARS for ch in before) and (not after or after in GLUE_SUFFIXES)
     return True  # the character is in no token (tokens do not cover it): do not veto
+
+
+def _modifies_next(clause: str, end: int) -> bool:
+    """A one-character opinion right before another word is an adverb or an attribute, not a
+    verdict (老板好有范儿, 摆着的小木箱); particles and clause-linking words may follow it."""
+    nxt = clause[end : end + 1]
+    return bool(nxt) and "\u4e00" <= nxt <= "\u9fff" and nxt not in AFTER_VERDICT
 
 
 def _has_context(clause: str, start: int, end: int, hits: list[_Hit]) -> bool:
