@@ -30,6 +30,8 @@ REPLACEMENT_CHAR = "\ufffd"
 # Python's csv refuses fields over 128 KiB by default; a long review must reach ingest (which
 # rejects it with a reason, ingest.max_text_chars allows up to 1,000,000) instead of failing the run.
 CSV_FIELD_LIMIT = 2**31 - 1
+# Formats read record by record (bounded memory); the others are read whole.
+STREAMED_FORMATS = ("csv", "tsv", "jsonl")
 SUFFIX_FORMATS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -124,43 +126,6 @@ def _sniff_delimiter(text: str, default: str) -> str:
         return default
 
 
-def _read_delimited(text: str, delimiter: str) -> pd.DataFrame:
-    """Parse CSV/TSV keeping every cell as a string and every record's line number."""
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError("input is empty: no header row") from None
-    except csv.Error as exc:
-        raise InputError(f"cannot parse the header row as delimited text: {exc}") from exc
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise InputError("input has an empty header row")
-    width = len(header)
-    records: list[list[str]] = []
-    rows: list[int] = []
-    errors: list[str | None] = []
-    line = reader.line_num
-    for rec in _records(reader):
-        start = line + 1
-        line = reader.line_num
-        if not rec or (len(rec) == 1 and rec[0] == ""):
-            continue
-        err = None
-        if len(rec) != width:
-            err = f"has {len(rec)} fields, the header has {width}"
-            rec = (rec + [""] * width)[:width]
-        records.append(rec)
-        rows.append(start)
-        errors.append(err)
-    df = pd.DataFrame(records, columns=_dedupe(header), dtype="string")
-    df[ROW_COL] = rows
-    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
-    return df
-
-
 def _records(reader: Any):
     """The reader's records, turning a parse failure into an InputError naming the line."""
     while True:
@@ -220,32 +185,6 @@ def _cell_to_str(v: Any) -> str:
     if isinstance(v, (dict, list)):
         return json.dumps(v, ensure_ascii=False)
     return str(v)
-
-
-def _read_jsonl(text: str) -> pd.DataFrame:
-    records: list[dict] = []
-    rows: list[int] = []
-    errors: list[str | None] = []
-    for no, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError(f"a JSON {type(obj).__name__}, not an object")
-            records.append(obj)
-            errors.append(None)
-        except ValueError as exc:
-            records.append({})
-            errors.append(f"malformed JSON line: {str(exc)[:120]}")
-        rows.append(no)
-    if not records:
-        raise InputError("input is empty: no JSON lines")
-    df = _stringify(pd.DataFrame.from_records(records))
-    df[ROW_COL] = rows
-    df[READ_ERROR_COL] = pd.array(errors, dtype="string")
-    return df
 
 
 def _read_json(text: str) -> pd.DataFrame:
@@ -316,6 +255,10 @@ def read_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet
     if p.is_dir():
         raise InputError(f"input is a folder, not a file: {p}")
     kind = detect_format(p, fmt)
+    if kind in STREAMED_FORMATS:
+        facts, chunks = iter_dump(p, fmt, encoding, sheet, chunk_size=1 << 62)
+        df = pd.concat(list(chunks), ignore_index=True)
+        return df, facts
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -323,16 +266,10 @@ def read_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet
     if not raw.strip():
         raise InputError(f"input file is empty: {p}")
     facts: dict[str, Any] = {"path": str(p), "format": kind, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
-    if kind in ("csv", "tsv", "json", "jsonl"):
+    if kind == "json":
         text, used = decode_bytes(raw, encoding)
         facts["encoding"] = used
-        if kind == "jsonl":
-            df = _read_jsonl(text)
-        elif kind == "json":
-            df = _read_json(text)
-        else:
-            default = "\t" if kind == "tsv" else ","
-            df = _read_delimited(text, _sniff_delimiter(text, default))
+        df = _read_json(text)
         if used.endswith("(with invalid bytes)"):
             df = _mark_invalid_bytes(df)
     elif kind == "xlsx":
@@ -542,7 +479,7 @@ def iter_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet
     if p.is_dir():
         raise InputError(f"input is a folder, not a file: {p}")
     kind = detect_format(p, fmt)
-    if kind not in ("csv", "tsv", "jsonl"):
+    if kind not in STREAMED_FORMATS:
         df, facts = read_dump(p, fmt, encoding, sheet)
         return facts, (df.iloc[i : i + chunk_size].reset_index(drop=True) for i in range(0, len(df), chunk_size))
     size = p.stat().st_size
