@@ -14,7 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.config import DEFAULT_DIMENSIONS
 from pipeline.errors import InputError
+from pipeline.report._common import DEFAULT_LABELS
+from pipeline.store import STORE_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -22,18 +25,8 @@ LABELS = ("positive", "neutral", "negative")
 #: Polarity / sentiment labels as an ordered categorical (negative < neutral < positive).
 LABEL_DTYPE = pd.CategoricalDtype(["negative", "neutral", "positive"], ordered=True)
 PRIORITY_DTYPE = pd.CategoricalDtype(["none", "low", "medium", "high", "critical"], ordered=True)
-POLARITY_LABELS = {"positive": "正面", "neutral": "中性", "negative": "负面"}
-DIMENSION_LABELS = {
-    "tangibles": "有形性",
-    "reliability": "可靠性",
-    "responsiveness": "响应性",
-    "assurance": "保证性",
-    "empathy": "关怀性",
-    "price": "价格",
-    "location": "位置",
-    "product": "产品",
-}
-STORE_DIR = "store"
+POLARITY_LABELS = {k: DEFAULT_LABELS[k] for k in LABELS}
+DIMENSION_LABELS = {k: v["label"] for k, v in DEFAULT_DIMENSIONS.items()}
 _CATEGORY_COLUMNS = ("source", "store", "feedback_type", "owner")
 _DATE_COLUMNS = ("date", "due_date", "closed_at", "first_seen")
 

@@ -38,11 +38,10 @@ from pipeline.partition import (
 from pipeline.resources import build_resources, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
-from pipeline.store import StateStore, run_lock, text_hash
+from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
 
 logger = logging.getLogger(__name__)
 
-STORE_DIR = "store"
 # Rough bytes per review in a dump, to decide from the file size whether to cache every stage.
 CACHE_BYTES_PER_ROW = 400
 PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented")

@@ -23,6 +23,7 @@ from pipeline.errors import LockError
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = ".run.lock"
+STORE_DIR = "store"
 STATE_NAME = "state.sqlite"
 
 
