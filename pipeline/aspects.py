@@ -41,8 +41,6 @@ DEGREE_WORDS = (
     "很", "太", "是", "算", "够", "大", "咋", "够", "会", "再", "甚", "如", "太", "多", "好", "得", "够",
     "任何", "那种", "这种", "什么", "一点", "一丝", "丝毫", "半点", "感觉", "觉得",
 )
-# Degree adverbs a listed bound opinion may start with (比较快 -> 快).
-DEGREE_PREFIXES = ("还算是", "非常的", "比较", "还算", "非常", "特别", "相当", "有点", "有些", "十分", "很", "挺", "蛮", "超", "太", "好", "较", "真", "略", "稍", "偏", "也", "还", "都")
 # Adverb characters jieba may glue onto a single-character term (很脏, 不太贵, 太吵).
 GLUE_CHARS = frozenset("很太挺超真好蛮特最较不没也都还更极巨贼忒够算偏略有点比非常别十分相当就又那这么是怎大")
 # Characters that may follow a one-character verdict (好了, 差到极点, 贵又难吃, 快点).
@@ -118,7 +116,10 @@ class AspectMatcher:
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS}, key=len, reverse=True))
         self._neg_re = re.compile(f"(?:{'|'.join(map(re.escape, negators))})(?:{degree}){{0,2}}$")
         self._max_neg = max(len(n) for n in negators) + 4
-        self._bound = {term: _with_core_entries(term, lexicon.bound) for term in lexicon.bound}
+        # A term that carries its own negation (不用等, 不贵) is flipped only by a bare negator
+        # right before it (不是不好吃), not by a negated word (人不多不用等).
+        self._self_negated = re.compile(f"(?:{'|'.join(map(re.escape, negators))})")
+        self._bare_neg_re = re.compile(f"(?:{'|'.join(map(re.escape, negators))})$")
         self._patterns = list(lexicon.patterns)
         self._any_pattern = _combined([p.regex.pattern for p in self._patterns])
 
@@ -138,10 +139,8 @@ class AspectMatcher:
         found: list[_Found] = []
         targets = [h for h in hits if h.entry is not None and h.entry.role in ("target", "subject")]
         opinions = [h for h in hits if h.entry is None or h.entry.role in ("generic", "opinion")]
-        for i, h in enumerate(hits):
+        for h in hits:
             e = h.entry
-            if e is not None and e.role == "opinion" and self._yields(clause, h, hits[:i], targets):
-                continue
             if e is not None and (e.role in ("opinion", "mention") or (e.role in ("target", "subject") and h.polarity is not None)):
                 found.append(_Found(h.start, e.dimension, e.sub_aspect, h.term, h.polarity))
         for i, h in enumerate(opinions):
@@ -195,7 +194,7 @@ class AspectMatcher:
             end = start + len(term)
             pos = end
             entry = self.lexicon.entries.get(term)
-            if len(term) == 1 and (entry is None or entry.role == "generic") and _modifies_next(clause, end):
+            if len(term) == 1 and entry is not None and entry.role == "generic" and _modifies_next(clause, end):
                 pos = start + 1
                 continue
             if entry is not None and entry.role == "ignore":
@@ -204,7 +203,8 @@ class AspectMatcher:
             polarity = entry.polarity if entry is not None else None
             if entry is None or entry.role in ("generic", "opinion", "mention", "target", "subject"):
                 prefix = clause[max(prev_end, start - self._max_neg) : start]
-                if prefix and self._neg_re.search(prefix):
+                neg_re = self._bare_neg_re if self._self_negated.match(term) else self._neg_re
+                if prefix and neg_re.search(prefix):
                     if entry is None:
                         polarity = NEGATED  # a bound opinion: flipped once its sub-aspect is known
                     elif entry.role in ("mention", "target", "subject"):
@@ -230,20 +230,6 @@ class AspectMatcher:
             if ok:
                 return cand
         return None
-
-    def _yields(self, clause: str, op: _Hit, before: list[_Hit], targets: list[_Hit]) -> bool:
-        """An opinion of a sub-aspect with ``yields_to`` is about a target of those dimensions
-        standing right before it (麻辣烫很干净, 虾处理得很干净) or right after it with 的 between
-        (干净的油): the nearest target decides."""
-        others = self.lexicon.yields_to.get((op.entry.dimension, op.entry.sub_aspect))
-        if not others:
-            return False
-        prev_end = max((h.end for h in before if h.entry is None or h.entry.role in ("generic", "opinion")), default=0)
-        left = [t for t in targets if prev_end <= t.start and t.end <= op.start and op.start - t.end <= self.left_window]
-        if left:
-            return left[-1].entry.dimension in others
-        right = [t for t in targets if t.start >= op.end and t.start - op.end <= self.right_window and "的" in clause[op.end : t.start]]
-        return bool(right) and right[0].entry.dimension in others
 
     def _negate_pattern(self, clause: str, start: int, p) -> int | None:
         """A pattern's polarity, flipped when a negator stands right before it (不用等太久)."""
@@ -272,7 +258,9 @@ class AspectMatcher:
 
     def _link_bound(self, clause: str, op: _Hit, targets: list[_Hit], found: list[_Found]) -> None:
         """Resolve a bound opinion (高, 便宜, 快) against the nearest target of its sub-aspect."""
-        entries = self._bound[op.term]
+        if len(op.term) == 1 and _modifies_next(clause, op.end):
+            return  # 店里摆着的小木箱: an attribute of the next word; it still ends the opinion before
+        entries = self.lexicon.bound[op.term]
         negated = op.polarity == NEGATED
         best: tuple[int, _Hit, LexEntry] | None = None
         for t in targets:
@@ -298,22 +286,6 @@ class AspectMatcher:
         pol = -e.polarity if negated and e.polarity else e.polarity
         found.append(_Found(t.start, e.dimension, e.sub_aspect, t.term, None))
         found.append(_Found(op.start, e.dimension, e.sub_aspect, op.term, pol))
-
-
-def _with_core_entries(term: str, bound: dict[str, list[LexEntry]]) -> list[LexEntry]:
-    """A bound opinion's entries plus those of its core without a degree adverb.
-
-    The longest listed term wins the match, so 比较快 listed for waiting only would hide the
-    快 of serving speed (上菜的速度也比较快); the core's sub-aspects count too.
-    """
-    entries = list(bound[term])
-    for prefix in DEGREE_PREFIXES:
-        core = term[len(prefix) :]
-        if term.startswith(prefix) and core in bound:
-            have = {(e.dimension, e.sub_aspect) for e in entries}
-            entries += [e for e in bound[core] if (e.dimension, e.sub_aspect) not in have]
-            break
-    return entries
 
 
 def _combined(patterns: list[str]) -> re.Pattern[str] | None:

@@ -23,8 +23,6 @@ A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented exa
           negated_mentions: 1           # polarity of a negated mention (不用排队 is good news)
           bound_positive: [...]         # opinions for this sub-aspect's targets only
           bound_negative: [...]         # (高 is bad for 价格, good for 性价比)
-          yields_to: [product]          # its opinions stand down after a target of these
-                                        # dimensions (麻辣烫很干净 praises the food)
           patterns:                     # regular expressions on the clause text
             - '没人(理|管)'              # polarity from the clause sentiment
             - {regex: '等了.{0,4}小时', polarity: -1}
@@ -48,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 TOP_KEYS = ("version", "description", "negators", "opinions", "ignore", "dimensions")
 POLARITY_KEYS = {"positive": 1, "negative": -1, "neutral": 0}
-SUB_KEYS = ("label", "description", "negated_mentions", "targets", "subjects", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns", "yields_to")
+SUB_KEYS = ("label", "description", "negated_mentions", "targets", "subjects", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -96,8 +94,6 @@ class Lexicon:
         patterns: regular expressions, in pack order.
         negators: words that flip an opinion placed right after them.
         negated_mentions: (dimension, sub-aspect) -> polarity of a negated mention term.
-        yields_to: (dimension, sub-aspect) -> dimensions whose target, right before one of
-            the sub-aspect's opinions, takes the opinion over (麻辣烫很干净 is about food).
         sources: the pack files, in merge order.
         labels: (dimension, sub-aspect) -> Chinese label, from the packs' ``label`` keys.
     """
@@ -108,7 +104,6 @@ class Lexicon:
     patterns: list[PatternEntry] = field(default_factory=list)
     negators: tuple[str, ...] = ()
     negated_mentions: dict[tuple[str, str], int] = field(default_factory=dict)
-    yields_to: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -178,7 +173,6 @@ def load_lexicon(paths: list[Path], dimensions: list[str]) -> Lexicon:
             lex.bound.setdefault(term, []).extend(entries)
         lex.patterns.extend(pack.patterns)
         lex.negated_mentions.update(pack.negated_mentions)
-        lex.yields_to.update(pack.yields_to)
         lex.labels.update(pack.labels)
         negators.extend(n for n in pack.negators if n not in negators)
     lex.negators = tuple(negators)
@@ -197,7 +191,6 @@ class _Pack:
         self.patterns: list[PatternEntry] = []
         self.negators: list[str] = []
         self.negated_mentions: dict[tuple[str, str], int] = {}
-        self.yields_to: dict[tuple[str, str], tuple[str, ...]] = {}
         self.labels: dict[tuple[str, str], str] = {}
         self._key_nodes: dict[int, yaml.Node] = {}
 
@@ -252,13 +245,6 @@ class _Pack:
             self.labels[(dim, sub)] = label
         if "negated_mentions" in spec:
             self.negated_mentions[(dim, sub)] = self._polarity(spec["negated_mentions"], path + ["negated_mentions"])
-        if "yields_to" in spec:
-            dims = []
-            for other, onode in self._strings(spec["yields_to"], path + ["yields_to"]):
-                if other not in self.dimensions:
-                    raise self.error(onode, path + ["yields_to"], f"unknown dimension key {other!r}; configured dimensions are {list(self.dimensions)}")
-                dims.append(other)
-            self.yields_to[(dim, sub)] = tuple(dims)
         for key in ("targets", "subjects", "mentions"):
             for term, tnode in self._strings(spec.get(key), path + [key]):
                 self._add(LexEntry(term, key[:-1], dim, sub, None, self._src(tnode)), tnode, path + [key])

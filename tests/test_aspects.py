@@ -68,10 +68,9 @@ def test_aspects_negated_waiting_is_good_news(match, clause):
     assert match(clause)["responsiveness"].lexicon_polarity == 1
 
 
-@pytest.mark.parametrize("clause", ["门口排队的人很多", "好多人在排队", "周末要排队"])
-def test_aspects_queue_of_others_alone_is_no_mention(match, clause):
-    # A popular place is not a wait: annotators leave these unlabelled far more often than not.
-    assert "responsiveness" not in match(clause)
+def test_aspects_queue_of_others_alone_is_no_verdict(match):
+    m = match("门口排队的人很多")["responsiveness"]
+    assert m.weak and m.lexicon_polarity is None
 
 
 def test_aspects_attribute_adjective_is_no_opinion(match):

@@ -59,3 +59,124 @@ class NgramAnalyzer:
 def has_degree_word(tokens: list[str]) -> bool:
     """True when a degree adverb (太, 非常, ...) appears among the tokens."""
     return any(t in DEGREE_WORDS for t in tokens)
+
+
+# --- fast transform ---------------------------------------------------------------------------
+
+# Joins documents in the bulk feature pass; never part of a fitted feature, so an n-gram
+# that crosses from one document into the next finds no column and is dropped.
+_SEP = "\x00"
+
+
+class _Columns:
+    """The vocabulary of a fitted vectorizer split by feature kind, for bulk look-ups."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.vocabulary = vocabulary
+        self.words = vocabulary
+        self.chars = {k[1:]: v for k, v in vocabulary.items() if k[:1] == "#"}
+        self.negated = {k[4:]: v for k, v in vocabulary.items() if k[:4] == "NEG_"}
+        self.usable = not any(_SEP in k for k in vocabulary)
+
+
+_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COLUMNS_LOCK = threading.Lock()
+
+
+def _columns(vectorizer) -> _Columns:
+    vocabulary = vectorizer.vocabulary_
+    with _COLUMNS_LOCK:
+        cols = _COLUMNS.get(vectorizer)
+        if cols is None or cols.vocabulary is not vocabulary:
+            cols = _Columns(vocabulary)
+            _COLUMNS[vectorizer] = cols
+    return cols
+
+
+def _lookup(table: dict[str, int], keys, count: int) -> np.ndarray:
+    return np.fromiter(map(table.get, keys, itertools.repeat(-1)), dtype=np.int64, count=count)
+
+
+def _ngrams(seq, n: int):
+    """Consecutive n-grams of a token list (joined by spaces) or a string (concatenated)."""
+    if isinstance(seq, str):
+        if n == 1:
+            return iter(seq)
+        if n == 2:
+            return map(operator.add, seq, seq[1:])
+        return map("".join, zip(*(seq[k:] for k in range(n))))
+    if n == 1:
+        return iter(seq)
+    return map(" ".join, zip(*(seq[k:] for k in range(n))))
+
+
+def count_features(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Columns, n_features: int, dtype=np.float32) -> sparse.csr_array:
+    """The feature count matrix a vectorizer with ``analyzer`` builds, in bulk.
+
+    Equal, entry for entry, to counting ``analyzer(doc)`` against the vocabulary one document
+    at a time, but every look-up runs over all documents at once (about ten times faster).
+    """
+    n = len(docs)
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+    flat = list(itertools.chain.from_iterable(itertools.chain.from_iterable(zip(docs, itertools.repeat((_SEP,))))))
+    tok_doc = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
+    rows: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    for m in range(1, max(analyzer.word_ngrams, 1) + 1):
+        count = len(flat) - m + 1
+        if count > 0:
+            ids.append(_lookup(cols.words, _ngrams(flat, m), count))
+            rows.append(tok_doc[:count])
+    scope = analyzer.negation_scope
+    if scope > 0 and cols.negated and flat:
+        is_neg = np.fromiter(map(NEGATION_WORDS.__contains__, flat), dtype=bool, count=len(flat))
+        in_scope = np.zeros(len(flat), dtype=bool)
+        for k in range(1, scope + 1):
+            in_scope[k:] |= is_neg[:-k] & (tok_doc[:-k] == tok_doc[k:])
+        pos = np.flatnonzero(in_scope & ~is_neg)
+        ids.append(_lookup(cols.negated, map(flat.__getitem__, pos.tolist()), len(pos)))
+        rows.append(tok_doc[pos])
+    lo, hi = analyzer.char_ngrams
+    if hi > 0 and n:
+        texts = list(map("".join, docs))
+        big = _SEP.join(texts)
+        text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        char_doc = np.repeat(np.arange(n, dtype=np.int64), text_lens + 1)[: len(big)]
+        for m in range(max(lo, 1), hi + 1):
+            count = len(big) - m + 1
+            if count > 0:
+                ids.append(_lookup(cols.chars, _ngrams(big, m), count))
+                rows.append(char_doc[:count])
+    row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    col = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+    keep = col >= 0
+    row, col = row[keep], col[keep]
+    X = sparse.csr_array((np.ones(len(row), dtype=dtype), (row, col)), shape=(n, n_features), dtype=dtype)
+    X.sum_duplicates()
+    X.sort_indices()
+    if X.indices.dtype != np.int32 and X.nnz <= np.iinfo(np.int32).max and n_features <= np.iinfo(np.int32).max:
+        X.indices = X.indices.astype(np.int32)
+        X.indptr = X.indptr.astype(np.int32)
+    return X
+
+
+def transform_docs(vectorizer, docs: list[list[str]]):
+    """``vectorizer.transform(docs)`` for a fitted TF-IDF vectorizer, fast when its analyzer
+    is an :class:`NgramAnalyzer` (the result is identical; other vectorizers take sklearn's path).
+    """
+    analyzer = getattr(vectorizer, "analyzer", None)
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    plain = (
+        isinstance(analyzer, NgramAnalyzer)
+        and tfidf is not None
+        and getattr(vectorizer, "input", None) == "content"
+        and not getattr(vectorizer, "binary", True)
+        and hasattr(vectorizer, "vocabulary_")
+    )
+    if not plain or not docs:
+        return vectorizer.transform(docs)
+    cols = _columns(vectorizer)
+    if not cols.usable:
+        return vectorizer.transform(docs)
+    X = count_features(docs, analyzer, cols, len(cols.vocabulary), dtype=vectorizer.dtype)
+    return tfidf.transform(X, copy=False)
