@@ -326,7 +326,7 @@ class EngineParams(_Strict):
     address: str | None = Field(None, description="Dask scheduler address (tcp://host:8786); None starts a LocalCluster")
     chunk_size: int = Field(20000, ge=10, description="reviews per partition")
     sample_size: int = Field(20000, ge=100, description="reviews the dump-level models (topics, sentiment prior, rating adaptation) are fitted on")
-    cache_max_rows: int = Field(200000, ge=0, description="keep every stage's output for --from/--to when the run has at most this many reviews")
+    cache_max_rows: int = Field(30000, ge=0, description="keep every stage's output for --from/--to when the run has at most this many reviews (it costs memory)")
 
 
 class Config(_Strict):

@@ -43,7 +43,7 @@ from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
 logger = logging.getLogger(__name__)
 
 # Rough bytes per review in a dump, to decide from the file size whether to cache every stage.
-CACHE_BYTES_PER_ROW = 400
+CACHE_BYTES_PER_ROW = 200
 PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented")
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import operator
+import threading
+import weakref
+
+import numpy as np
+from scipy import sparse
 
 logger = logging.getLogger(__name__)
 
