@@ -382,6 +382,14 @@ def save_stage_cache(cache_dir: Path, stage: str, df: pd.DataFrame, meta: dict[s
     write_json(cache_dir / f"{stage}.json", meta)
 
 
+def clear_stage_cache(cache_dir: Path) -> None:
+    """Remove every cached stage output (so a later ``--from`` cannot pick up a stale one)."""
+    if cache_dir.is_dir():
+        for p in cache_dir.iterdir():
+            if p.suffix in (".pkl", ".json"):
+                p.unlink(missing_ok=True)
+
+
 def load_stage_cache(cache_dir: Path, stage: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
     """The cached output of ``stage``, or None when there is none."""
     p = cache_dir / f"{stage}.pkl"

@@ -148,11 +148,14 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         rejects = run.all_rejects()
         if accepted + len(rejects) != run.rows_read:
             raise StageError(f"row accounting failed: {run.rows_read} read != {accepted} accepted + {len(rejects)} rejected")
+        cdir = cache_dir(config)
         if keep:
-            cdir = cache_dir(config)
             for name, frame in collected["frames"].items():
                 io.save_stage_cache(cdir, name, frame, _cache_meta(run, name))
             io.save_stage_cache(cdir, "rejects", rejects, {"rows_read": run.rows_read})
+        elif stages[0] == "ingest":
+            io.clear_stage_cache(cdir)
+            logger.info("stage outputs not cached: the dump is larger than engine.cache_max_rows (%d), so --from/--to need a full run", config.engine.cache_max_rows)
         if res.topic_model_fitted and res.topic_model is not None:
             res.topic_model.save(topic_model_dir(config))
         counts = {"read": run.rows_read, "accepted": accepted, "rejected": len(rejects), **run.counts}
@@ -200,7 +203,10 @@ def _open_input(run: _Run) -> Iterator[pd.DataFrame]:
     prev = STAGE_NAMES[STAGE_NAMES.index(run.stages[0]) - 1]
     cached = io.load_stage_cache(cdir, prev)
     if cached is None:
-        raise StageError(f"--from {run.stages[0]} needs the cached output of {prev!r} in {cdir}; run the pipeline up to {prev!r} first")
+        raise StageError(
+            f"--from {run.stages[0]} needs the cached output of {prev!r} in {cdir}; run the pipeline up to {prev!r} first "
+            f"(stage outputs are cached for dumps of up to engine.cache_max_rows reviews)"
+        )
     df, meta = cached
     rejects_cached = io.load_stage_cache(cdir, "rejects")
     if rejects_cached is not None:
