@@ -52,3 +52,15 @@ def test_engine_unknown_kind_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match=r"\[engine -> kind\] Input should be 'local', 'processes' or 'dask'"):
         load_config(ROOT / "configs" / "hotel.yaml", {"engine.kind": "spark"})
+
+
+def test_engine_run_too_large_to_cache_clears_stale_cache(tmp_path):
+    from pipeline.errors import StageError
+
+    _run(tmp_path, kind="local")
+    assert list((tmp_path / ".cache").glob("*.pkl"))
+    _run(tmp_path, kind="local", cache_max_rows=0)
+    assert not list((tmp_path / ".cache").glob("*.pkl"))
+    config = load_config(ROOT / "configs" / "hotel.yaml", {"input.path": str(SAMPLE), "output.dir": str(tmp_path)})
+    with pytest.raises(StageError, match="cached for dumps of up to engine.cache_max_rows"):
+        run_pipeline(config, start="dimensions", run_date=dt.date(2026, 11, 1))
