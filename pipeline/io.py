@@ -6,16 +6,16 @@ Nothing else in the package opens files for data (dictionaries are read through
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
-import io
 import json
 import logging
 import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ REPLACEMENT_CHAR = "\ufffd"
 # Python's csv refuses fields over 128 KiB by default; a long review must reach ingest (which
 # rejects it with a reason, ingest.max_text_chars allows up to 1,000,000) instead of failing the run.
 CSV_FIELD_LIMIT = 2**31 - 1
+CSV_WRITE_CHUNK = 50_000
 # Formats read record by record (bounded memory); the others are read whole.
 STREAMED_FORMATS = ("csv", "tsv", "jsonl")
 SUFFIX_FORMATS = {
@@ -301,20 +302,28 @@ def file_sha256(path: str | Path) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; on success fsync it and rename it over
+    ``path``, on failure remove it. A reader never sees a half-written file."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
+        yield Path(tmp)
+        with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write bytes atomically (temporary file, fsync, rename)."""
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -323,16 +332,17 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 
 
 def write_csv(path: str | Path, df: pd.DataFrame, *, bom: bool = True) -> None:
-    """Write a CSV atomically; UTF-8 with BOM by default so Excel shows Chinese correctly."""
-    text = df.to_csv(index=False, lineterminator="\n")
-    write_bytes_atomic(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    """Write a CSV atomically, streamed in chunks; UTF-8 with BOM by default so Excel shows
+    Chinese correctly."""
+    with atomic_file(path) as tmp:
+        with open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+            df.to_csv(f, index=False, lineterminator="\n", chunksize=CSV_WRITE_CHUNK)
 
 
 def write_parquet(path: str | Path, df: pd.DataFrame) -> None:
     """Write a parquet file atomically."""
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
-    write_bytes_atomic(path, buf.getvalue())
+    with atomic_file(path) as tmp:
+        df.to_parquet(tmp, index=False)
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import operator
 import threading
 import weakref
 
@@ -70,20 +69,73 @@ def has_degree_word(tokens: list[str]) -> bool:
 
 # --- fast transform ---------------------------------------------------------------------------
 
-# Joins documents in the bulk feature pass; never part of a fitted feature, so an n-gram
-# that crosses from one document into the next finds no column and is dropped.
+# Joins documents in the bulk feature pass. No fitted feature contains it (checked), so an
+# n-gram that runs from one document into the next finds no column and is dropped.
 _SEP = "\x00"
+# Character n-grams up to this length are looked up as integers (21 bits per code point).
+_MAX_PACKED_CHARS = 3
+_BITS = 21
+
+
+class _Table:
+    """Integer keys sorted for ``np.searchsorted``, with the column of each key."""
+
+    def __init__(self, keys: list[int], cols: list[int]) -> None:
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        self.keys = np.asarray(keys, dtype=np.int64)[order]
+        self.cols = np.asarray(cols, dtype=np.int64)[order]
+
+    def find(self, query: np.ndarray) -> np.ndarray:
+        """Column of every key in ``query``, -1 where absent."""
+        if not len(self.keys):
+            return np.full(len(query), -1, dtype=np.int64)
+        idx = np.minimum(np.searchsorted(self.keys, query), len(self.keys) - 1)
+        return np.where(self.keys[idx] == query, self.cols[idx], -1)
+
+
+def _pack(codes: np.ndarray, n: int, count: int) -> np.ndarray:
+    """Integer key of each run of ``n`` code points starting at 0..count-1."""
+    key = codes[:count].astype(np.int64)
+    for k in range(1, n):
+        key = (key << _BITS) | codes[k : k + count]
+    return key
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
 
 
 class _Columns:
-    """The vocabulary of a fitted vectorizer split by feature kind, for bulk look-ups."""
+    """A fitted vocabulary rearranged for bulk look-ups: tokens by dict, word pairs and short
+    character n-grams as sorted integer keys."""
 
     def __init__(self, vocabulary: dict[str, int]) -> None:
         self.vocabulary = vocabulary
-        self.words = vocabulary
-        self.chars = {k[1:]: v for k, v in vocabulary.items() if k[:1] == "#"}
-        self.negated = {k[4:]: v for k, v in vocabulary.items() if k[:4] == "NEG_"}
         self.usable = not any(_SEP in k for k in vocabulary)
+        self.negated = {k[4:]: v for k, v in vocabulary.items() if k[:4] == "NEG_"}
+        self.chars_long: dict[str, int] = {}
+        char_keys: dict[int, tuple[list[int], list[int]]] = {n: ([], []) for n in range(1, _MAX_PACKED_CHARS + 1)}
+        self.pair_tokens: dict[str, int] = {}
+        pair_keys: list[int] = []
+        pair_cols: list[int] = []
+        for key, col in vocabulary.items():
+            if key[:1] == "#" and len(key) > 1:
+                gram = key[1:]
+                if len(gram) <= _MAX_PACKED_CHARS:
+                    char_keys[len(gram)][0].append(int(_pack(_codes(gram), len(gram), 1)[0]))
+                    char_keys[len(gram)][1].append(col)
+                else:
+                    self.chars_long[gram] = col
+            # Every way of reading the key as "left right" (a token may hold a space itself).
+            start = key.find(" ")
+            while start != -1:
+                left = self.pair_tokens.setdefault(key[:start], len(self.pair_tokens))
+                right = self.pair_tokens.setdefault(key[start + 1 :], len(self.pair_tokens))
+                pair_keys.append((left << 32) | right)
+                pair_cols.append(col)
+                start = key.find(" ", start + 1)
+        self.chars = {n: _Table(*char_keys[n]) for n in char_keys}
+        self.pairs = _Table(pair_keys, pair_cols)
 
 
 _COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -104,41 +156,36 @@ def _lookup(table: dict[str, int], keys, count: int) -> np.ndarray:
     return np.fromiter(map(table.get, keys, itertools.repeat(-1)), dtype=np.int64, count=count)
 
 
-def _ngrams(seq, n: int):
-    """Consecutive n-grams of a token list (joined by spaces) or a string (concatenated)."""
-    if isinstance(seq, str):
-        if n == 1:
-            return iter(seq)
-        if n == 2:
-            return map(operator.add, seq, seq[1:])
-        return map("".join, zip(*(seq[k:] for k in range(n))))
-    if n == 1:
-        return iter(seq)
-    return map(" ".join, zip(*(seq[k:] for k in range(n))))
-
-
 def count_features(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Columns, n_features: int, dtype=np.float32) -> sparse.csr_array:
     """The feature count matrix a vectorizer with ``analyzer`` builds, in bulk.
 
     Equal, entry for entry, to counting ``analyzer(doc)`` against the vocabulary one document
-    at a time, but every look-up runs over all documents at once (about ten times faster).
+    at a time, but every look-up runs over all documents at once: tokens through dicts, word
+    pairs and character n-grams as integer keys in sorted arrays (about ten times faster).
     """
     n = len(docs)
     lens = np.fromiter(map(len, docs), dtype=np.int64, count=n)
     flat = list(itertools.chain.from_iterable(itertools.chain.from_iterable(zip(docs, itertools.repeat((_SEP,))))))
     tok_doc = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
-    rows: list[np.ndarray] = []
-    ids: list[np.ndarray] = []
-    for m in range(1, max(analyzer.word_ngrams, 1) + 1):
+    rows: list[np.ndarray] = [tok_doc]
+    ids: list[np.ndarray] = [_lookup(cols.vocabulary, flat, len(flat))]
+    if analyzer.word_ngrams >= 2 and len(flat) > 1:
+        tid = _lookup(cols.pair_tokens, flat, len(flat))
+        both = (tid[:-1] >= 0) & (tid[1:] >= 0)
+        found = np.full(len(flat) - 1, -1, dtype=np.int64)
+        found[both] = cols.pairs.find((tid[:-1][both] << 32) | tid[1:][both])
+        ids.append(found)
+        rows.append(tok_doc[:-1])
+    for m in range(3, analyzer.word_ngrams + 1):
         count = len(flat) - m + 1
         if count > 0:
-            ids.append(_lookup(cols.words, _ngrams(flat, m), count))
+            ids.append(_lookup(cols.vocabulary, map(" ".join, zip(*(flat[k:] for k in range(m)))), count))
             rows.append(tok_doc[:count])
     scope = analyzer.negation_scope
     if scope > 0 and cols.negated and flat:
         is_neg = np.fromiter(map(NEGATION_WORDS.__contains__, flat), dtype=bool, count=len(flat))
         in_scope = np.zeros(len(flat), dtype=bool)
-        for k in range(1, scope + 1):
+        for k in range(1, min(scope, len(flat) - 1) + 1):
             in_scope[k:] |= is_neg[:-k] & (tok_doc[:-k] == tok_doc[k:])
         pos = np.flatnonzero(in_scope & ~is_neg)
         ids.append(_lookup(cols.negated, map(flat.__getitem__, pos.tolist()), len(pos)))
@@ -147,30 +194,33 @@ def count_features(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Column
     if hi > 0 and n:
         texts = list(map("".join, docs))
         big = _SEP.join(texts)
+        codes = _codes(big)
         text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
         char_doc = np.repeat(np.arange(n, dtype=np.int64), text_lens + 1)[: len(big)]
         for m in range(max(lo, 1), hi + 1):
             count = len(big) - m + 1
-            if count > 0:
-                ids.append(_lookup(cols.chars, _ngrams(big, m), count))
-                rows.append(char_doc[:count])
-    row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    col = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+            if count <= 0:
+                continue
+            if m <= _MAX_PACKED_CHARS:
+                ids.append(cols.chars[m].find(_pack(codes, m, count)))
+            else:
+                ids.append(_lookup(cols.chars_long, map("".join, zip(*(big[k:] for k in range(m)))), count))
+            rows.append(char_doc[:count])
+    row = np.concatenate(rows)
+    col = np.concatenate(ids)
     keep = col >= 0
-    row, col = row[keep], col[keep]
-    X = sparse.csr_array((np.ones(len(row), dtype=dtype), (row, col)), shape=(n, n_features), dtype=dtype)
+    X = sparse.csr_array((np.ones(int(keep.sum()), dtype=dtype), (row[keep], col[keep])), shape=(n, n_features), dtype=dtype)
     X.sum_duplicates()
     X.sort_indices()
-    if X.indices.dtype != np.int32 and X.nnz <= np.iinfo(np.int32).max and n_features <= np.iinfo(np.int32).max:
+    if X.indices.dtype != np.int32 and max(X.nnz, n_features) <= np.iinfo(np.int32).max:
         X.indices = X.indices.astype(np.int32)
         X.indptr = X.indptr.astype(np.int32)
     return X
 
 
 def transform_docs(vectorizer, docs: list[list[str]]):
-    """``vectorizer.transform(docs)`` for a fitted TF-IDF vectorizer, fast when its analyzer
-    is an :class:`NgramAnalyzer` (the result is identical; other vectorizers take sklearn's path).
-    """
+    """``vectorizer.transform(docs)`` for a fitted TF-IDF vectorizer: the same matrix, built
+    in bulk when its analyzer is an :class:`NgramAnalyzer` (others take sklearn's path)."""
     analyzer = getattr(vectorizer, "analyzer", None)
     tfidf = getattr(vectorizer, "_tfidf", None)
     plain = (
