@@ -120,7 +120,13 @@ class CleanParams(_Strict):
         return v
 
 
+class SegmentBackend(str, Enum):
+    jieba = "jieba"
+    rjieba = "rjieba"
+
+
 class SegmentParams(_Strict):
+    backend: SegmentBackend = Field(SegmentBackend.rjieba, description="rjieba (jieba's dictionary in Rust, ~10x faster, 99.99% identical tokens) or jieba")
     user_dicts: list[Path] = []
     stopwords: list[Path] = []
     contrast_words: list[str] = ["但是", "不过", "可是", "然而", "就是", "只是", "只不过", "可惜", "但"]

@@ -43,6 +43,7 @@ def build_segmenter(config: Config, matcher: Any = None):
         tuple(str(p) for p in config.segment.user_dicts),
         tuple(str(p) for p in config.segment.stopwords),
         extra,
+        backend=config.segment.backend.value,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import os
 import platform
 import time
 import uuid
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 # Rough bytes per review in a dump, to decide from the file size whether to cache every stage.
 CACHE_BYTES_PER_ROW = 200
-PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented")
+PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented", "rjieba", "dask", "distributed")
 
 
 @dataclass
@@ -162,6 +163,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         if "report" in stages:
             _report(run, res, collected, counts, rejects, state)
         manifest = _manifest(run, res, counts)
+        manifest["peak_memory_mb"] = round(memory_mb()[1], 1)
         run.timings["total"] = round(time.perf_counter() - t0, 3)
         manifest["timings_s"] = run.timings
         io.write_json(out_dir / "manifest.json", manifest)
@@ -186,8 +188,22 @@ def _report(run: _Run, res: Resources, collected: dict[str, Any], counts: dict[s
     t = time.perf_counter()
     write_outputs(out_dir, res, run, counts, rejects, set(feedback["review_id"].astype(str)))
     run.timings["write"] = round(time.perf_counter() - t, 3)
+    logger.info("report and outputs written (rss %.0f MB, peak %.0f MB)", *memory_mb())
     if "segment" in run.stages or counts["new"] + counts["changed"]:
         state.finish_run(run.run_id, run.processed, counts)
+
+
+def memory_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process in MB (Linux; (0, peak) elsewhere)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        with open("/proc/self/statm") as f:
+            current = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        current = 0.0
+    return current, peak
 
 
 def _open_input(run: _Run) -> Iterator[pd.DataFrame]:
@@ -274,11 +290,13 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: _Run, 
     for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
         check_requires(name, sample)
         if hasattr(STAGES[name], "fit"):
+            tf = time.perf_counter()
             STAGES[name].fit(sample, getattr(run.config, name), res)
+            run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
         if name != fitting[-1]:
             sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
     run.timings["fit"] = round(time.perf_counter() - t, 3)
-    logger.info("fit - %s on %d reviews (%.2fs)", ", ".join(fitting), len(sample), run.timings["fit"])
+    logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), len(sample), run.timings["fit"], memory_mb()[0])
 
 
 def _map_partitions(run: _Run, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
@@ -300,7 +318,7 @@ def _map_partitions(run: _Run, ctx: PartitionContext, frames: Iterator[pd.DataFr
                 mentions.append(result.mentions)
             for name, frame in result.frames.items():
                 kept.setdefault(name, []).append(frame)
-            logger.info("partition %d - %d reviews done (%d so far, %.1fs)", i, result.rows_out, rows, time.perf_counter() - t)
+            logger.info("partition %d - %d reviews done (%d so far, %.1fs, rss %.0f MB)", i, result.rows_out, rows, time.perf_counter() - t, memory_mb()[0])
     finally:
         engine.close()
     run.timings["partitions_wall"] = round(time.perf_counter() - t, 3)

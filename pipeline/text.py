@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import logging
 import re
 import threading
@@ -43,9 +44,12 @@ for _keep in "，。！？；：（）":
     _FULLWIDTH_TABLE.pop(ord(_keep), None)
 
 
+_FULLWIDTH_RE = re.compile("[" + "".join(map(chr, sorted(_FULLWIDTH_TABLE))) + "]")
+
+
 def to_halfwidth(text: str) -> str:
     """Fold full-width Latin letters, digits and symbols (ＷＩＦＩ３０) to ASCII (WIFI30)."""
-    return text.translate(_FULLWIDTH_TABLE)
+    return text.translate(_FULLWIDTH_TABLE) if _FULLWIDTH_RE.search(text) else text
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,8 +59,42 @@ def _t2s_converter():
     return OpenCC("t2s")
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s_trigger_chars() -> frozenset[str] | None:
+    """Characters at least one of which a text must hold for opencc's t2s to change it.
+
+    Every dictionary entry that changes text (traditional → simplified character or phrase)
+    contains one of them, so a text without any is returned unchanged. None when opencc's
+    dictionaries cannot be read (then every text is converted).
+    """
+    converter = _t2s_converter()
+    try:
+        converter.convert("")
+        tables: list = []
+        pending = list(converter._dict_chain_data)
+        while pending:
+            item = pending.pop()
+            if isinstance(item, list):
+                pending.extend(item)
+            else:
+                tables.append(item[2])
+        changes = [key for table in tables for key, value in table.items() if key != value]
+        chars = {key for key in changes if len(key) == 1}
+        # A phrase holding one of those is covered; the few others add their characters.
+        for key in changes:
+            if chars.isdisjoint(key):
+                chars.update(key)
+    except (AttributeError, IndexError, TypeError, ValueError) as exc:  # another opencc build
+        logger.debug("opencc dictionaries not readable (%s); converting every text", exc)
+        return None
+    return frozenset(chars)
+
+
 def to_simplified(text: str) -> str:
     """Convert traditional characters (HK/TW/Macau reviews) to simplified ones."""
+    trigger = _t2s_trigger_chars()
+    if trigger is not None and trigger.isdisjoint(text):
+        return text
     return _t2s_converter().convert(text)
 
 
@@ -105,6 +143,10 @@ PII_MASKS = {
 }
 
 
+# Every PII pattern needs a digit, an @ or an account keyword: text without any is left alone.
+_PII_HINT_RE = re.compile(r"\d|@|QQ|qq|微信|vx|VX|wx")
+
+
 def mask_pii(text: str, kinds: list[str] | None = None) -> str:
     """Replace phone numbers, e-mails, ID-card and card numbers with placeholders.
 
@@ -115,6 +157,8 @@ def mask_pii(text: str, kinds: list[str] | None = None) -> str:
     Returns:
         The masked text; unchanged when nothing matched.
     """
+    if not _PII_HINT_RE.search(text):
+        return text
     for kind, pattern in PII_PATTERNS.items():
         if kinds is None or kind in kinds:
             text = pattern.sub(PII_MASKS[kind], text)
@@ -176,7 +220,7 @@ def _contrast_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def starts_with_contrast(clause: str, contrast_words: tuple[str, ...] | list[str] = DEFAULT_CONTRAST_WORDS) -> bool:
     """True when the clause opens with a contrast word (its view outweighs what came before)."""
-    return any(clause.startswith(w) for w in contrast_words)
+    return clause.startswith(tuple(contrast_words))
 
 
 # --- dictionaries and jieba -----------------------------------------------------------------
@@ -352,6 +396,12 @@ class Segmenter:
         sw = self.stopwords
         return [t for t in tokens if len(t) > 1 and t not in sw and not t.isdigit()]
 
+    def content_tokens_many(self, token_lists: list[list[str]]) -> list[list[str]]:
+        """:meth:`content_tokens` of every list (each distinct token judged once)."""
+        distinct = set(itertools.chain.from_iterable(token_lists))
+        drop = distinct.difference(self.content_tokens(list(distinct)))
+        return [[t for t in tokens if t not in drop] for tokens in token_lists]
+
 
 _SEGMENTERS: dict[tuple, Segmenter] = {}
 _SEGMENTERS_LOCK = threading.Lock()
@@ -383,4 +433,8 @@ def get_segmenter(
 def normalize_unicode(text: str) -> str:
     """NFC-normalise and drop control characters (keeps newlines as spaces)."""
     text = unicodedata.normalize("NFC", text)
+    # isprintable() is False for every category-C character (and for some spaces): when it
+    # holds there is nothing to replace.
+    if text.isprintable():
+        return text
     return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)

@@ -98,3 +98,28 @@ def test_text_word_list_not_utf8_reports_line(tmp_path):
 def test_text_word_list_missing_file(tmp_path):
     with pytest.raises(DictionaryError, match="file not found"):
         read_word_list(tmp_path / "missing.txt")
+
+
+def test_text_to_simplified_skips_only_texts_opencc_leaves_alone():
+    from pipeline.text import _t2s_converter, _t2s_trigger_chars, to_simplified
+
+    trigger = _t2s_trigger_chars()
+    assert trigger is not None and "們" in trigger and "沈" in trigger  # 沈默 → 沉默 is a phrase rule
+    for text in ["味道不错，送餐很快", "沈默是金", "臺灣的東西很好吃", "WIFI 30", ""]:
+        assert to_simplified(text) == _t2s_converter().convert(text)
+
+
+def test_text_fast_paths_match_the_slow_ones():
+    import unicodedata
+
+    from pipeline.text import PII_MASKS, PII_PATTERNS, _FULLWIDTH_TABLE, mask_pii, normalize_unicode, to_halfwidth
+
+    texts = ["送餐很快", "ＷＩＦＩ３０　快", "好\x00吃\u200b\n了", "微信abc12345 x@y.cn 13812345678", "价格<300元"]
+    for text in texts:
+        assert to_halfwidth(text) == text.translate(_FULLWIDTH_TABLE)
+        slow = text
+        for kind, pattern in PII_PATTERNS.items():
+            slow = pattern.sub(PII_MASKS[kind], slow)
+        assert mask_pii(text) == slow
+        nfc = unicodedata.normalize("NFC", text)
+        assert normalize_unicode(text) == "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in nfc)

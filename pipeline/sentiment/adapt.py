@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.errors import NotFittedError, PipelineError
-from pipeline.sentiment.features import NgramAnalyzer
+from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, transform_docs
 from pipeline.sentiment.model import check_docs, check_labels
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 _EPS = 1e-6
 
 
-class RatingAdaptedModel(BaseEstimator, ClassifierMixin):
+class RatingAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
     """A base model plus a correction learned on one domain's rated reviews.
 
     The correction is a logistic regression over the base model's log-odds and the domain's
@@ -69,7 +69,7 @@ class RatingAdaptedModel(BaseEstimator, ClassifierMixin):
         docs = check_docs(docs)
         if not docs:
             return np.empty((0, 2))
-        X = sparse.hstack([self._base_feature(docs), self.vectorizer_.transform(docs)]).tocsr()
+        X = sparse.hstack([self._base_feature(docs), transform_docs(self.vectorizer_, docs)]).tocsr()
         return self.classifier_.predict_proba(X)
 
     def predict(self, docs: list[list[str]]) -> np.ndarray:

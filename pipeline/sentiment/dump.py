@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.errors import NotFittedError, PipelineError
-from pipeline.sentiment.features import NgramAnalyzer
+from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, transform_docs
 from pipeline.sentiment.model import check_docs
 from pipeline.sentiment.prior import estimate_prior
 
@@ -22,7 +22,7 @@ _EPS = 1e-6
 _PRIOR_BOUNDS = (0.05, 0.95)
 
 
-class DumpAdaptedModel(BaseEstimator, ClassifierMixin):
+class DumpAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
     """A base model plus a correction learned on a dump's own pseudo-labelled reviews.
 
     ``logit(P) = logit(P_base) + weight * z_dump`` where ``z_dump`` is a logistic regression
@@ -76,7 +76,7 @@ class DumpAdaptedModel(BaseEstimator, ClassifierMixin):
         if not docs:
             return np.empty((0, 2))
         p = np.clip(self.base.predict_proba(docs)[:, 1], _EPS, 1 - _EPS)
-        logit = np.log(p / (1 - p)) + self.weight * self.classifier_.decision_function(self.vectorizer_.transform(docs))
+        logit = np.log(p / (1 - p)) + self.weight * self.classifier_.decision_function(transform_docs(self.vectorizer_, docs))
         q = 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
         return np.column_stack([1.0 - q, q])
 

@@ -12,7 +12,7 @@ from scipy import sparse
 
 from pipeline.errors import NotFittedError, PipelineError
 from pipeline.sentiment.calibration import apply_calibrator, fit_calibrator, joined_runs
-from pipeline.sentiment.features import NgramAnalyzer
+from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, transform_docs
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,8 @@ JOINED_RUNS = (2, 4)
 def check_docs(docs, name: str = "docs") -> list[list[str]]:
     """Validate that ``docs`` is a list of token lists (not raw strings)."""
     docs = list(docs)
+    if all(type(doc) is list for doc in docs):  # the common case: nothing to convert
+        return docs
     for i, doc in enumerate(docs):
         if isinstance(doc, str) or not isinstance(doc, (list, tuple)):
             raise PipelineError(
@@ -48,7 +50,7 @@ def check_labels(y, n: int) -> np.ndarray:
     return y.astype(int)
 
 
-class SentimentModel(BaseEstimator, ClassifierMixin):
+class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
     """Binary review sentiment on jieba tokens, with calibrated probabilities.
 
     Features are word 1-2 grams, negation-scope ``NEG_`` tokens and character n-grams, TF-IDF
@@ -170,7 +172,7 @@ class SentimentModel(BaseEstimator, ClassifierMixin):
                 if not groups:
                     continue
                 joined = [[t for i in g for t in docs[i]] for g in groups]
-                zs.append(self._decision(linear, self.vectorizer_.transform(joined)))
+                zs.append(self._decision(linear, transform_docs(self.vectorizer_, joined)))
                 ns.append(np.array([len(d) for d in joined]))
                 labels.append(y[[g[0] for g in groups]])
         if not zs:
@@ -194,7 +196,7 @@ class SentimentModel(BaseEstimator, ClassifierMixin):
         docs = check_docs(docs)
         if not docs:
             return np.empty((0, 2))
-        z = self._decision(self.linear_, self.vectorizer_.transform(docs))
+        z = self._decision(self.linear_, transform_docs(self.vectorizer_, docs))
         if self.calibrator_ is not None:
             p = apply_calibrator(self.calibrator_, z, [len(d) for d in docs], by_length=self.length_calibration)
         else:

@@ -47,7 +47,7 @@ def run(df: pd.DataFrame, params: CleanParams, res: Resources) -> pd.DataFrame:
     cjk = [count_cjk(t) for t in cleaned]
     reasons = reasons.copy()
     for idx, c, t in zip(out.index, cjk, cleaned):
-        if pd.isna(reasons.loc[idx]) and c < params.min_cjk_chars:
+        if c < params.min_cjk_chars and pd.isna(reasons.loc[idx]):
             what = "no text left after removing urls, emoji and symbols" if not t.strip() else "no Chinese text"
             reasons.loc[idx] = f"{what} (fewer than {params.min_cjk_chars} Chinese characters; clean.min_cjk_chars)"
     out[REJECT_COL] = reasons

@@ -6,6 +6,7 @@ stopwords kept: sentiment needs 不/很/太) and ``tokens`` (content tokens for 
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import pandas as pd
@@ -33,15 +34,13 @@ def run(df: pd.DataFrame, params: SegmentParams, res: Resources) -> pd.DataFrame
     contrast = tuple(params.contrast_words)
     all_clauses: list[list[str]] = []
     all_clause_tokens: list[list[list[str]]] = []
-    all_tokens: list[list[str]] = []
     for text in df["text_clean"].fillna("").astype(str).tolist():
         clauses = split_clauses(text, contrast)
         if len(clauses) > params.max_clauses:
             clauses = clauses[: params.max_clauses - 1] + ["，".join(clauses[params.max_clauses - 1 :])]
-        toks = [seg.cut(c) for c in clauses]
         all_clauses.append(clauses)
-        all_clause_tokens.append(toks)
-        all_tokens.append(seg.content_tokens([t for ct in toks for t in ct]))
+        all_clause_tokens.append(seg.cut_many(clauses))
+    all_tokens = seg.content_tokens_many([list(itertools.chain.from_iterable(toks)) for toks in all_clause_tokens])
     out = df.copy()
     out["clauses"] = pd.Series(all_clauses, index=out.index, dtype=object)
     out["clause_tokens"] = pd.Series(all_clause_tokens, index=out.index, dtype=object)
