@@ -243,7 +243,7 @@ def _check_header(frames: Iterator[pd.DataFrame], config: Config) -> Iterator[pd
     first = next(frames, None)
     if first is None:
         raise InputError(f"input has a header but no rows: {config.input.path}")
-    check_columns(list(first.columns), config.input.columns, config.input.required_columns)
+    check_columns(list(first.columns), config.input.columns, config.input.required_columns, warn=False)
     return itertools.chain([first], frames)
 
 
@@ -446,7 +446,7 @@ def _versions() -> dict[str, str]:
 
 
 def _manifest(run: _Run, res: Resources, counts: dict[str, int]) -> dict[str, Any]:
-    facts = {k: v for k, v in res.facts.items() if k != "run_info"}
+    facts = {k: v for k, v in res.facts.items() if k != "run_info" and not k.startswith("_")}
     return {
         "run_id": run.run_id,
         "generated_at": run.started.isoformat(timespec="seconds"),

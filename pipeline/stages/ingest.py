@@ -8,7 +8,6 @@ source_row`` plus ``ingest_notes`` for values that were dropped (an unparseable 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import logging
 import re
@@ -51,7 +50,7 @@ def _content_ids(texts: list[str]) -> list[str]:
     return out
 
 
-def check_columns(columns: list[str], mapping: ColumnMap, required: list[str] | tuple[str, ...] = ()) -> ColumnMap:
+def check_columns(columns: list[str], mapping: ColumnMap, required: list[str] | tuple[str, ...] = (), warn: bool = True) -> ColumnMap:
     """The column mapping that applies to this dump.
 
     The text column, and every field named in ``required``, must exist; other mapped columns
@@ -74,7 +73,7 @@ def check_columns(columns: list[str], mapping: ColumnMap, required: list[str] | 
             f"Set --text-column/--id-column (or input.columns in the config).{hint}"
         )
     absent = {field: col for field, col in wanted.items() if col and col not in found}
-    if absent:
+    if absent and warn:
         logger.warning("input has no %s column(s); carrying on without them", ", ".join(f"{f} ({c!r})" for f, c in absent.items()))
     return mapping.model_copy(update={f: None for f in absent})
 
@@ -114,7 +113,10 @@ def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
     Raises:
         InputError: a mapped column is missing from the input.
     """
-    mapping = check_columns(list(df.columns), res.config.input.columns, res.config.input.required_columns)
+    # Warn about absent optional columns once per run, not once per chunk.
+    warned = res.facts.setdefault("_ingest_warned_columns", False)
+    mapping = check_columns(list(df.columns), res.config.input.columns, res.config.input.required_columns, warn=not warned)
+    res.facts["_ingest_warned_columns"] = True
     n = len(df)
     text = df[mapping.text].fillna("").astype("string")
     stripped = text.str.strip()
