@@ -140,7 +140,7 @@ def main() -> int:
         return 0
     lines = [f"\n## {dt.datetime.now():%Y-%m-%d %H:%M} · engine {args.engine} ({args.workers} workers) · {machine()}\n",
              f"Naive baseline: jieba + SnowNLP(text).sentiments per review on {args.naive_sample} reviews of each dump.\n",
-             "| reviews | wall s | reviews/s | naive reviews/s | × naive | segmentation-only s | wall ÷ seg-only (excl. topic fit, model load) | peak MB | topic fit s | model load s |",
+             "| reviews | wall s | reviews/s | naive reviews/s | × naive | segmentation-only s (configured backend) | wall ÷ seg-only (excl. fitting, model load) | peak MB (largest process) | fit s (topics + sentiment adaptation, on the sample) | model load s |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for n in args.sizes:
         dump = build_dump(n, reviews, OUT / f"dump_{n}.csv")

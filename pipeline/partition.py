@@ -118,6 +118,11 @@ def partition_resources(ctx: PartitionContext) -> Resources:
     return res
 
 
+def release_resources() -> None:
+    """Forget this process's cached partition resources (models, segmenter)."""
+    _RESOURCES.clear()
+
+
 def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResult:
     """Run ``ctx.stages`` on one chunk and turn the result into output tables.
 

@@ -143,6 +143,8 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         _fit_on_sample(head, part_stages, run, res)
         ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
         collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)
+        del ctx, head
+        _release_partition_resources(res)
         if collected["feedback"] is not None and stages[0] == "ingest":
             _settle_counts(run, collected["feedback"]["review_id"].astype(str).tolist())
         accepted = collected["rows"] + run.counts.get("skipped", 0)
@@ -357,6 +359,19 @@ def run_in_memory(config: Config, raw: pd.DataFrame, stages: list[str], run_date
         df, rej, _ = run_stage(name, df, res)
         rejects.append(rej)
     return df, pd.concat(rejects, ignore_index=True), res
+
+
+def _release_partition_resources(res: Resources) -> None:
+    """Free what only the partitions needed (sentiment model, segmenter) before the report
+    loads the whole table: on a large dump that is hundreds of MB."""
+    import gc
+
+    from pipeline import partition
+
+    res.sentiment_model = None
+    res.segmenter = None
+    partition.release_resources()
+    gc.collect()
 
 
 def _cache_meta(run: _Run, stage: str) -> dict[str, Any]:
