@@ -196,6 +196,7 @@ def render_html(
     mentions: pd.DataFrame,
     *,
     labels: Mapping[str, str] | None = None,
+    actions: pd.DataFrame | None = None,
 ) -> str:
     """Render the self-contained HTML report.
 
@@ -204,6 +205,8 @@ def render_html(
         feedback: Classified feedback (for the list of critical items).
         mentions: Aspect mentions (evidence quotes of critical items).
         labels: Chinese labels for codes, overriding the summary's and the defaults.
+        actions: The actions register (only items not closed are listed); built from
+            ``feedback`` and ``mentions`` when not given.
 
     Returns:
         The page as a string (UTF-8 when written; declared in ``<meta charset>``).
@@ -216,9 +219,12 @@ def render_html(
     if not (summary.get("counts") or {}).get("analysed"):
         body.append('<section><div class="empty">本次运行没有可分析的评论。</div></section>')
     else:
-        actions = build_actions_table(feedback, mentions)
-        critical = actions[actions["priority"] == PRIORITY_ORDER[0]]
-        texts = dict(zip(column(feedback, "review_id"), column(feedback, "text")))
+        if actions is None:
+            actions = build_actions_table(feedback, mentions)
+        open_items = actions[column(actions, "status") != "closed"] if "status" in actions.columns else actions
+        critical = open_items[open_items["priority"] == PRIORITY_ORDER[0]]
+        wanted = column(feedback, "review_id").isin(set(critical["review_id"]))
+        texts = dict(zip(column(feedback[wanted], "review_id"), column(feedback[wanted], "text")))
         body += [
             _kpis(summary),
             _dimension_section(summary),

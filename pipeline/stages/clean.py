@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import pandas as pd
@@ -66,10 +67,12 @@ def flag_duplicates(review_ids: list[str], texts: list[str]) -> list[str]:
 
     Run over the whole (cumulative) table, so duplicates are found across chunks and runs.
     """
-    first: dict[str, str] = {}
+    first: dict[bytes, str] = {}
     out: list[str] = []
     for rid, text in zip(review_ids, texts):
-        key = duplicate_key(text)
+        norm = duplicate_key(text)
+        # An 8-byte digest keeps the table small on million-review dumps.
+        key = hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest() if norm else b""
         if key and key in first:
             out.append(first[key])
         else:

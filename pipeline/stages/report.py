@@ -110,7 +110,7 @@ def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
         "mentions": mentions,
         "actions": register,
         "summary": summary,
-        "html": rp.render_html(summary, feedback, mentions),
+        "html": rp.render_html(summary, feedback, mentions, actions=register),
         "xlsx": rp.render_actions_xlsx(register, summary),
     }
     if res.topic_model is not None and getattr(res.topic_model, "num_topics_", 0):
