@@ -15,7 +15,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 
@@ -105,17 +105,7 @@ def _decode_by_line(raw: bytes) -> tuple[str, str]:
     the file. The encoding most lines are valid in is used throughout; lines invalid in it get
     U+FFFD (never decoded in the other encoding: that would be silent mojibake)."""
     lines = raw.split(b"\n")
-    votes = {"utf-8": 0, "gb18030": 0}
-    for line in lines:
-        if line.isascii():
-            continue
-        for enc in votes:
-            try:
-                line.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            votes[enc] += 1
-    main = "gb18030" if votes["gb18030"] > votes["utf-8"] else "utf-8"
+    main = _vote_encoding(lines)
     return "\n".join(line.decode(main, errors="replace") for line in lines), f"{main} (with invalid bytes)"
 
 
@@ -464,17 +454,22 @@ def scan_encoding(path: Path, encoding: str = "auto") -> tuple[str, str, str]:
 def _main_encoding(path: Path) -> str:
     """The encoding most non-ASCII lines of a file are valid in (``utf-8`` on a tie), so one
     stray byte in a GB18030 export does not turn every Chinese character into U+FFFD."""
-    votes = {"utf-8": 0, "gb18030": 0}
     with open(path, "rb") as f:
-        for line in f:
-            if line.isascii():
+        return _vote_encoding(f)
+
+
+def _vote_encoding(lines: Iterable[bytes]) -> str:
+    """``gb18030`` when more non-ASCII lines decode as GB18030 than as UTF-8, else ``utf-8``."""
+    votes = {"utf-8": 0, "gb18030": 0}
+    for line in lines:
+        if line.isascii():
+            continue
+        for enc in votes:
+            try:
+                line.decode(enc)
+            except UnicodeDecodeError:
                 continue
-            for enc in votes:
-                try:
-                    line.decode(enc)
-                except UnicodeDecodeError:
-                    continue
-                votes[enc] += 1
+            votes[enc] += 1
     return "gb18030" if votes["gb18030"] > votes["utf-8"] else "utf-8"
 
 
