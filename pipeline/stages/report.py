@@ -24,7 +24,7 @@ PRODUCES: tuple[str, ...] = ()
 
 BASE_COLUMNS = ["review_id", "text", "date", "rating", "source", "store"]
 TAIL_COLUMNS = ["sentiment_score", "sentiment_label", "topic_id", "topic_keywords", "dimensions"]
-FEEDBACK_COLUMNS = ["feedback_type", "priority", "owner", "action", "due_date", "escalation", "duplicate_of", "source_row", "ingest_notes"]
+FEEDBACK_COLUMNS = ["feedback_type", "priority", "owner", "action", "due_date", "escalation", "duplicate_of", "topic_prob", "source_row", "ingest_notes"]
 MENTION_COLUMNS = ["review_id", "clause_index", "clause", "dimension", "sub_aspect", "polarity", "score", "terms", "source"]
 
 
@@ -37,6 +37,8 @@ def feedback_table(df: pd.DataFrame, config: Config) -> pd.DataFrame:
     cols = [c for c in BASE_COLUMNS if c in out.columns] + TAIL_COLUMNS + dims + [c for c in FEEDBACK_COLUMNS if c in out.columns]
     out = out[cols]
     out["sentiment_score"] = out["sentiment_score"].astype(float).round(4)
+    if "topic_prob" in out.columns:
+        out["topic_prob"] = out["topic_prob"].astype(float).round(4)
     return out.reset_index(drop=True)
 
 
