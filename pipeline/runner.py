@@ -178,12 +178,17 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
 
 def _report(run: _Run, res: Resources, collected: dict[str, Any], counts: dict[str, int], rejects: pd.DataFrame, state: StateStore) -> None:
     """Run the report stage on the whole table, write every output, record the run."""
+    from pipeline.stages.report import empty_feedback_table, mentions_table
+
     feedback = collected["feedback"]
     if feedback is None:
-        raise StageError("stage 'report' needs the output of 'feedback'; run from 'feedback' or earlier")
+        if "feedback" not in run.stages:
+            raise StageError("stage 'report' needs the output of 'feedback'; run from 'feedback' or earlier")
+        # Nothing new in this dump: the report is the cumulative store as it was.
+        feedback = empty_feedback_table(run.config)
     out_dir = Path(run.config.output.dir)
     res.store = _load_store(out_dir, run.config)
-    res.mentions = collected["mentions"]
+    res.mentions = collected["mentions"] if collected["mentions"] is not None else mentions_table(pd.DataFrame({"review_id": [], "mentions": []}))
     t = time.perf_counter()
     run_stage("report", feedback, res)
     run.add_time("report", time.perf_counter() - t)

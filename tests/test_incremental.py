@@ -94,3 +94,14 @@ def test_incremental_killed_run_leaves_outputs_and_next_run_completes(tmp_path):
     assert main(_args(out, big)) == 0
     fb = pd.read_parquet(out / "classified_feedback.parquet")
     assert fb["review_id"].is_unique and len(fb) > len(src)
+
+
+def test_incremental_rerun_of_a_dump_with_nothing_new(tmp_path):
+    dump = tmp_path / "d.csv"
+    pd.DataFrame({"id": ["a", "b"], "review": ["房间很干净，服务很好", "前台态度太差了"]}).to_csv(dump, index=False)
+    out = tmp_path / "out"
+    assert main(_args(out, dump, "--text-column", "review")) == 0
+    first = (out / "classified_feedback.csv").read_bytes()
+    assert main(_args(out, dump, "--text-column", "review")) == 0
+    assert _manifest(out)["rows"]["skipped"] == 2
+    assert (out / "classified_feedback.csv").read_bytes() == first

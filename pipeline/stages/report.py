@@ -42,6 +42,16 @@ def feedback_table(df: pd.DataFrame, config: Config) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def empty_feedback_table(config: Config) -> pd.DataFrame:
+    """A ``classified_feedback`` table with every column and no rows (a run with nothing new)."""
+    cols = BASE_COLUMNS + TAIL_COLUMNS + [f"dim_{k}" for k in config.dimensions.dimensions] + FEEDBACK_COLUMNS
+    df = pd.DataFrame({c: pd.array([], dtype="string") for c in cols})
+    df["sentiment_score"] = df["sentiment_score"].astype(float)
+    df["topic_prob"] = df["topic_prob"].astype(float)
+    df["topic_id"] = df["topic_id"].astype("int64")
+    return feedback_table(df, config)
+
+
 def mentions_table(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (review, clause, dimension): the evidence behind ``dim_*``."""
     rows = [{"review_id": rid, **m} for rid, ms in zip(df["review_id"].tolist(), df["mentions"].tolist()) for m in ms]
