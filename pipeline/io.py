@@ -382,6 +382,28 @@ def save_stage_cache(cache_dir: Path, stage: str, df: pd.DataFrame, meta: dict[s
     write_json(cache_dir / f"{stage}.json", meta)
 
 
+def save_part(directory: Path, name: str, df: pd.DataFrame) -> Path:
+    """Spill one partition's table to disk (pickle: exact dtypes, fast); returns its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.pkl"
+    with open(path, "wb") as f:
+        pickle.dump(df, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load_part(path: Path) -> pd.DataFrame:
+    """Read a table spilled by :func:`save_part`."""
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def clear_parts(directory: Path) -> None:
+    """Remove spilled partition tables."""
+    if directory.is_dir():
+        for p in directory.glob("*.pkl"):
+            p.unlink(missing_ok=True)
+
+
 def clear_stage_cache(cache_dir: Path) -> None:
     """Remove every cached stage output (so a later ``--from`` cannot pick up a stale one)."""
     if cache_dir.is_dir():

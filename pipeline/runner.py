@@ -39,6 +39,7 @@ from pipeline.partition import (
 from pipeline.resources import build_resources, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
+from pipeline.segmenter import release_segmenters
 from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)
         del ctx, head
         _release_partition_resources(res)
+        _gather(collected)
         if collected["feedback"] is not None and stages[0] == "ingest":
             _settle_counts(run, collected["feedback"]["review_id"].astype(str).tolist())
         accepted = collected["rows"] + run.counts.get("skipped", 0)
@@ -307,10 +309,16 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: _Run, 
 
 
 def _map_partitions(run: _Run, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
-    """Run the partition function over every chunk with the configured engine; collect results."""
-    feedback: list[pd.DataFrame] = []
-    mentions: list[pd.DataFrame] = []
+    """Run the partition function over every chunk with the configured engine; collect results.
+
+    On runs too large to cache, each partition's tables are spilled to disk as they arrive
+    and read back by :func:`_gather` once the models are freed, so memory stays flat.
+    """
+    parts: dict[str, list[Any]] = {"feedback": [], "mentions": []}
     kept: dict[str, list[pd.DataFrame]] = {}
+    spill = None if keep else cache_dir(run.config) / "parts"
+    if spill is not None:
+        io.clear_parts(spill)
     rows = 0
     engine = make_engine(run.config)
     t = time.perf_counter()
@@ -321,20 +329,26 @@ def _map_partitions(run: _Run, ctx: PartitionContext, frames: Iterator[pd.DataFr
             for name, sec in result.timings.items():
                 run.add_time(name, sec)
             if result.feedback is not None:
-                feedback.append(result.feedback)
-                mentions.append(result.mentions)
+                for name, table in (("feedback", result.feedback), ("mentions", result.mentions)):
+                    parts[name].append(io.save_part(spill, f"{name}-{i:06d}", table) if spill is not None else table)
             for name, frame in result.frames.items():
                 kept.setdefault(name, []).append(frame)
             logger.info("partition %d - %d reviews done (%d so far, %.1fs, rss %.0f MB)", i, result.rows_out, rows, time.perf_counter() - t, memory_mb()[0])
     finally:
         engine.close()
     run.timings["partitions_wall"] = round(time.perf_counter() - t, 3)
-    return {
-        "rows": rows,
-        "feedback": pd.concat(feedback, ignore_index=True) if feedback else None,
-        "mentions": pd.concat(mentions, ignore_index=True) if mentions else None,
-        "frames": {k: pd.concat(v, ignore_index=True) for k, v in kept.items()} if keep else {},
-    }
+    return {"rows": rows, "parts": parts, "spill": spill, "frames": {k: pd.concat(v, ignore_index=True) for k, v in kept.items()} if keep else {}}
+
+
+def _gather(collected: dict[str, Any]) -> None:
+    """Turn the collected parts (frames, or files spilled to disk) into whole tables."""
+    for name in ("feedback", "mentions"):
+        parts = collected["parts"][name]
+        frames = [io.load_part(p) if isinstance(p, Path) else p for p in parts]
+        collected[name] = pd.concat(frames, ignore_index=True) if frames else None
+        parts.clear()
+    if collected["spill"] is not None:
+        io.clear_parts(collected["spill"])
 
 
 def run_in_memory(config: Config, raw: pd.DataFrame, stages: list[str], run_date: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, Resources]:
@@ -376,6 +390,7 @@ def _release_partition_resources(res: Resources) -> None:
     res.sentiment_model = None
     res.segmenter = None
     partition.release_resources()
+    release_segmenters()
     gc.collect()
 
 

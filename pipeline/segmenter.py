@@ -221,3 +221,9 @@ def get_segmenter(
             _SEGMENTERS[key] = seg
             logger.debug("%s loaded (%d user dictionaries, %d stopwords)", backend, len(user_dicts), len(stop))
         return seg
+
+
+def release_segmenters() -> None:
+    """Forget the cached segmenters (frees their dictionaries once segmentation is done)."""
+    with _SEGMENTERS_LOCK:
+        _SEGMENTERS.clear()

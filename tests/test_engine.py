@@ -35,8 +35,9 @@ def local_run(tmp_path_factory):
         {"kind": "local", "chunk_size": 100},
         {"kind": "processes", "workers": 2, "chunk_size": 100},
         {"kind": "dask", "workers": 2, "chunk_size": 70},
+        {"kind": "processes", "workers": 2, "chunk_size": 100, "cache_max_rows": 0},
     ],
-    ids=["local-chunked", "processes", "dask"],
+    ids=["local-chunked", "processes", "dask", "processes-spilled"],
 )
 def test_engine_outputs_identical(engine, local_run, tmp_path):
     if engine["kind"] == "dask":
