@@ -95,7 +95,7 @@ class _Run:
     input_facts: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "skipped": 0})
     processed: list[tuple[str, str]] = field(default_factory=list)
-    pending: dict[str, tuple[str, str]] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     def add_time(self, name: str, seconds: float) -> None:
@@ -413,7 +413,7 @@ def _drop_already_processed(df: pd.DataFrame, run: _Run, state: StateStore, incr
             run.counts["skipped"] += 1
             run.counts["unchanged"] += 1
         else:
-            run.pending[rid] = (status, h)
+            run.pending[rid] = status[0] + h  # one short string per review: small on big dumps
     if len(keep) - sum(keep):
         logger.info("incremental - %d already processed and unchanged", len(keep) - sum(keep))
     return df[keep]
@@ -422,11 +422,12 @@ def _drop_already_processed(df: pd.DataFrame, run: _Run, state: StateStore, incr
 def _settle_counts(run: _Run, accepted_ids: list[str]) -> None:
     """Count this run's accepted reviews as new, changed or reprocessed, and list them for the
     state store (rejected rows are not remembered, so a fixed row is picked up next time)."""
+    statuses = {"n": "new", "c": "changed", "u": "unchanged"}
     for rid in accepted_ids:
-        status, h = run.pending.get(rid, ("new", ""))
-        run.counts[status] += 1
-        if h:
-            run.processed.append((rid, h))
+        code = run.pending.get(rid, "n")
+        run.counts[statuses[code[0]]] += 1
+        if len(code) > 1:
+            run.processed.append((rid, code[1:]))
     run.pending.clear()
 
 

@@ -41,12 +41,18 @@ def content_id(text: str, occurrence: int = 1) -> str:
     return "h" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:15]
 
 
-def _content_ids(texts: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+def _digest(text: str) -> bytes:
+    """8 bytes standing for a text in the run-wide tables (a million reviews fit in little memory)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+
+
+def _content_ids(texts: list[str], seen: dict[bytes, int]) -> list[str]:
+    """Content ids, counting repeated texts across every chunk of the dump (``seen``)."""
     out = []
     for t in texts:
-        seen[t] = seen.get(t, 0) + 1
-        out.append(content_id(t, seen[t]))
+        key = _digest(t)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(content_id(t, seen[key]))
     return out
 
 
@@ -132,7 +138,10 @@ def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
     else:
         ids = pd.Series(pd.array([""] * n, dtype="string"), index=df.index)
     generated = ids == ""
-    ids = ids.where(~generated, pd.Series(pd.array(_content_ids(stripped.tolist()), dtype="string"), index=df.index))
+    if generated.any():
+        made = _content_ids(stripped[generated].tolist(), res.text_counts)
+        ids = ids.copy()
+        ids[generated] = pd.array(made, dtype="string")
 
     out = pd.DataFrame(index=df.index)
     out["review_id"] = ids
@@ -168,7 +177,7 @@ def run(df: pd.DataFrame, params: IngestParams, res: Resources) -> pd.DataFrame:
     return out
 
 
-def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series, source_rows: pd.Series, first: dict[str, tuple[str, str]]) -> pd.Series:
+def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series, source_rows: pd.Series, first: dict[str, tuple[str, bytes]]) -> pd.Series:
     """Keep the first row of each id; later rows are rejected, saying why (and naming the
     first row's ``source_row``, the position people can find in the dump).
 
@@ -180,11 +189,11 @@ def _reject_repeated_ids(ids: pd.Series, text: pd.Series, reasons: pd.Series, so
         if not pd.isna(r):
             continue
         if rid in first:
-            first_row, first_text = first[rid]
-            if first_text == t:
+            first_row, first_digest = first[rid]
+            if first_digest == _digest(t):
                 reasons.loc[idx] = f"duplicate row: same id and text as row {first_row}"
             else:
                 reasons.loc[idx] = f"duplicate id {rid!r} with a different text (first seen at row {first_row})"
         else:
-            first[rid] = (str(row), t)
+            first[rid] = (str(row), _digest(t))
     return reasons

@@ -4,7 +4,7 @@ import pytest
 from pipeline import io
 from pipeline.errors import InputError
 from pipeline.stages import ingest
-from pipeline.stages.base import REJECT_COL
+from pipeline.stages.base import REJECT_COL, Resources
 
 
 def _ingest(config, resources, reviews_csv):
@@ -91,7 +91,16 @@ def test_ingest_same_text_without_ids_gets_distinct_stable_ids(config, resources
     ids = out["review_id"].tolist()
     assert len(set(ids)) == 3
     assert out[REJECT_COL].isna().all()
-    assert ids == ingest.run(raw, config.ingest, resources)["review_id"].tolist()
+    fresh = Resources(config=config, run_date=resources.run_date)  # the next run
+    assert ids == ingest.run(raw, config.ingest, fresh)["review_id"].tolist()
+
+
+def test_ingest_same_text_in_two_chunks_of_one_run_gets_distinct_ids(config, resources):
+    chunk = pd.DataFrame({"id": [""], "review": ["很好吃"], "date": [""], "rating": [""], io.ROW_COL: [2]}, dtype="string")
+    first = ingest.run(chunk, config.ingest, resources)
+    second = ingest.run(chunk.assign(**{io.ROW_COL: [3]}), config.ingest, resources)
+    assert first["review_id"].iloc[0] != second["review_id"].iloc[0]
+    assert second[REJECT_COL].isna().all()
 
 
 def test_ingest_no_id_column_configured(config, resources):
