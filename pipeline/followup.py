@@ -114,7 +114,7 @@ def reconcile_actions(
             if note:
                 reg.at[i, "note"] = note
     reg = flag_recurrences(reg)
-    reg = reg.fillna("").astype(str)
+    reg = reg.fillna("").astype("string")
     order = {"open": 0, "in_progress": 1, "closed": 2}
     reg["_s"] = reg["status"].map(order).fillna(3)
     reg = reg.sort_values(["_s", "due_date", "action_id"], kind="stable").drop(columns="_s").reset_index(drop=True)

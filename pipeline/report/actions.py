@@ -153,4 +153,4 @@ def build_actions_table(feedback: pd.DataFrame, mentions: pd.DataFrame) -> pd.Da
     table = table.sort_values(["_rank", "_due", "action_id"], kind="stable")
     table = table.loc[:, list(ACTION_COLUMNS)].reset_index(drop=True)
     logger.debug("actions table: %d of %d reviews need action", len(table), len(feedback))
-    return table.astype(str)
+    return table.astype("string")
