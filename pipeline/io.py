@@ -64,6 +64,16 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
     return found
 
 
+def _input_file(path: str | Path, fmt: str) -> tuple[Path, str]:
+    """The dump's path and format, or an InputError saying why it cannot be read."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"input file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"input is a folder, not a file: {p}")
+    return p, detect_format(p, fmt)
+
+
 def decode_bytes(raw: bytes, encoding: str = "auto") -> tuple[str, str]:
     """Decode a text dump; ``auto`` tries UTF-8 (with or without BOM), then GB18030.
 
@@ -240,12 +250,7 @@ def read_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet
     Raises:
         InputError: missing, unreadable or empty file, or an unknown format.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"input file not found: {p}")
-    if p.is_dir():
-        raise InputError(f"input is a folder, not a file: {p}")
-    kind = detect_format(p, fmt)
+    p, kind = _input_file(path, fmt)
     if kind in STREAMED_FORMATS:
         facts, chunks = iter_dump(p, fmt, encoding, sheet, chunk_size=1 << 62)
         df = pd.concat(list(chunks), ignore_index=True)
@@ -508,12 +513,7 @@ def iter_dump(path: str | Path, fmt: str = "auto", encoding: str = "auto", sheet
     Raises:
         InputError: missing, unreadable or empty file, or an unknown format.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"input file not found: {p}")
-    if p.is_dir():
-        raise InputError(f"input is a folder, not a file: {p}")
-    kind = detect_format(p, fmt)
+    p, kind = _input_file(path, fmt)
     if kind not in STREAMED_FORMATS:
         df, facts = read_dump(p, fmt, encoding, sheet)
         return facts, (df.iloc[i : i + chunk_size].reset_index(drop=True) for i in range(0, len(df), chunk_size))
