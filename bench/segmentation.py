@@ -10,7 +10,6 @@ identically to jieba.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib.util
 import logging
 import sys
@@ -24,23 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load_config  # noqa: E402
 from pipeline.resources import build_matcher  # noqa: E402
+from pipeline.segmenter import token_agreement  # noqa: E402
 from pipeline.text import SEGMENT_BACKENDS, get_segmenter, split_clauses  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FILES = (("sentiment/waimai_10k.csv", "review"), ("unlabeled/aic2018_testa_2000.csv", "text"), ("sentiment/online_shopping_9cats.csv", "review"))
-
-
-def token_agreement(a: list[list[str]], b: list[list[str]]) -> float:
-    """Share of tokens two segmentations of the same texts have in common."""
-    same = total = 0
-    for x, y in zip(a, b):
-        if x == y:
-            same += len(x)
-            total += len(x)
-            continue
-        same += sum(m.size for m in difflib.SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks())
-        total += max(len(x), len(y))
-    return same / total if total else 1.0
 
 
 def _time(fn, texts: list[str], repeat: int) -> tuple[float, list[list[str]]]:

@@ -227,3 +227,19 @@ def release_segmenters() -> None:
     """Forget the cached segmenters (frees their dictionaries once segmentation is done)."""
     with _SEGMENTERS_LOCK:
         _SEGMENTERS.clear()
+
+
+def token_agreement(a: list[list[str]], b: list[list[str]]) -> float:
+    """Share of tokens two segmentations of the same texts have in common (aligned per text),
+    the parity measure between backends."""
+    import difflib
+
+    same = total = 0
+    for x, y in zip(a, b):
+        if x == y:
+            same += len(x)
+            total += len(x)
+            continue
+        same += sum(m.size for m in difflib.SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks())
+        total += max(len(x), len(y))
+    return same / total if total else 1.0

@@ -57,6 +57,25 @@ def resources(config: Config) -> Resources:
     return Resources(config=config, run_date=dt.date(2026, 11, 1))
 
 
+@pytest.fixture(scope="session")
+def match():
+    """Clause -> {dimension: Mention} with the general and restaurant lexicon packs."""
+    from pipeline.aspects import AspectMatcher
+    from pipeline.config import DEFAULT_DIMENSIONS
+    from pipeline.lexicon import load_lexicon
+    from pipeline.text import get_segmenter
+
+    packs = ROOT / "configs" / "lexicons"
+    lex = load_lexicon([packs / "general.yaml", packs / "restaurant.yaml"], list(DEFAULT_DIMENSIONS))
+    matcher = AspectMatcher(lex)
+    seg = get_segmenter(extra_words=tuple(lex.terms()))
+
+    def run(clause: str) -> dict:
+        return {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
+
+    return run
+
+
 def shared_file(relative: str) -> Path:
     """A file in ../shared/data, or skip the test when the data is absent."""
     p = SHARED_DATA / relative

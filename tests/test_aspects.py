@@ -7,27 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.aspects import AspectMatcher, Mention, aggregate_review, resolve_polarity
+from pipeline.aspects import Mention, aggregate_review, resolve_polarity
 from pipeline.evaluation.dimensions import evaluate_dimensions, gold_dimensions, load_mapping
-from pipeline.lexicon import load_lexicon
-from pipeline.text import get_segmenter
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKS = ROOT / "configs" / "lexicons"
-DIMS = ["tangibles", "reliability", "responsiveness", "assurance", "empathy", "price", "location", "product"]
 SHARED = ROOT.parent / "shared" / "data" / "aspects"
-
-
-@pytest.fixture(scope="module")
-def match():
-    lex = load_lexicon([PACKS / "general.yaml", PACKS / "restaurant.yaml"], DIMS)
-    matcher = AspectMatcher(lex)
-    seg = get_segmenter(extra_words=tuple(lex.terms()))
-
-    def run(clause: str) -> dict[str, Mention]:
-        return {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
-
-    return run
 
 
 def test_aspects_subject_alone_is_no_mention(match):

@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-from pipeline.aspects import AspectMatcher, Mention
-from pipeline.lexicon import load_lexicon
-from pipeline.text import get_segmenter
-
-ROOT = Path(__file__).resolve().parents[1]
-PACKS = ROOT / "configs" / "lexicons"
-DIMS = ["tangibles", "reliability", "responsiveness", "assurance", "empathy", "price", "location", "product"]
-
-
-@pytest.fixture(scope="module")
-def match():
-    lex = load_lexicon([PACKS / "general.yaml", PACKS / "restaurant.yaml"], DIMS)
-    matcher = AspectMatcher(lex)
-    seg = get_segmenter(extra_words=tuple(lex.terms()))
-
-    def run(clause: str) -> dict[str, Mention]:
-        return {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
-
-    return run
 
 
 @pytest.mark.parametrize("clause", ["牛排是五分熟的", "我们每次去的时候都没有位置", "吃货们都已经等不及了坐下吧"])

@@ -6,13 +6,13 @@ absent; it reports the token agreement it measured.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 
 import pandas as pd
 import pytest
 
 from pipeline.errors import ConfigError
+from pipeline.segmenter import token_agreement
 from pipeline.text import SEGMENT_BACKENDS, Segmenter, get_segmenter, split_clauses
 from tests.conftest import ROOT, SHARED_DATA
 
@@ -64,20 +64,6 @@ def test_segment_backends_are_cached_separately():
         assert get_segmenter(backend="jieba") is not get_segmenter(backend="rjieba")
 
 
-def _token_agreement(a: list[list[str]], b: list[list[str]]) -> float:
-    """Share of tokens the two segmentations have in common (aligned per text)."""
-    same = total = 0
-    for x, y in zip(a, b):
-        if x == y:
-            same += len(x)
-            total += len(x)
-            continue
-        blocks = difflib.SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks()
-        same += sum(block.size for block in blocks)
-        total += max(len(x), len(y))
-    return same / total if total else 1.0
-
-
 @pytest.mark.skipif(not HAS_RJIEBA, reason="rjieba not installed")
 @pytest.mark.skipif(not (SHARED_DATA / "sentiment" / "waimai_10k.csv").is_file(), reason="../shared/data not available")
 def test_segment_backends_parity_on_real_reviews(record_property):
@@ -90,7 +76,7 @@ def test_segment_backends_parity_on_real_reviews(record_property):
     dicts = (str(ROOT / "configs" / "dicts" / "restaurant_userdict.txt"),)
     jieba_tokens = get_segmenter(dicts, backend="jieba").cut_many(clauses)
     rjieba_tokens = get_segmenter(dicts, backend="rjieba").cut_many(clauses)
-    agreement = _token_agreement(jieba_tokens, rjieba_tokens)
+    agreement = token_agreement(jieba_tokens, rjieba_tokens)
     identical = sum(x == y for x, y in zip(jieba_tokens, rjieba_tokens)) / len(clauses)
     record_property("token_agreement", round(agreement, 6))
     print(f"\nrjieba vs jieba on {len(clauses):,} real clauses: {agreement:.4%} of tokens, {identical:.4%} of clauses identical")
