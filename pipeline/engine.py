@@ -23,6 +23,9 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(payload: bytes) -> None:
     """Process-pool initializer: unpickle the context once per worker."""
+    from pipeline.resources import lean_arrow_memory
+
+    lean_arrow_memory()
     _WORKER["context"] = pickle.loads(payload)
 
 

@@ -143,7 +143,7 @@ def load_store(directory: str | Path | None = None, *, include_duplicates: bool 
     actions = pd.read_parquet(s / "actions.parquet") if (s / "actions.parquet").is_file() else pd.DataFrame()
     run = Run(
         directory=d,
-        feedback=type_feedback(pd.read_parquet(s / "feedback.parquet")),
+        feedback=type_feedback(pd.read_parquet(s / "feedback.parquet").drop(columns=["dup_digest"], errors="ignore")),
         mentions=type_mentions(mentions),
         rejects=pd.DataFrame(),
         actions=type_actions(actions),

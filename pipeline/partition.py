@@ -131,7 +131,7 @@ def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResul
         was the input), the rejects of every stage, and per-stage frames when
         ``ctx.keep_frames``.
     """
-    from pipeline.stages.report import feedback_table, mentions_table
+    from pipeline.stages.report import add_digests, feedback_table, mentions_table
 
     res = partition_resources(ctx)
     rejects = [empty_rejects()]
@@ -147,6 +147,8 @@ def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResul
     feedback = mentions = None
     if "feedback_type" in df.columns and "mentions" in df.columns:
         feedback = feedback_table(df, ctx.config)
+        if ctx.config.clean.flag_duplicates:
+            feedback = add_digests(feedback, df["text"])
         mentions = mentions_table(df)
     all_rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
     return PartitionResult(feedback, mentions, all_rejects, frames, timings, len(df))

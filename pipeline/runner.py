@@ -36,9 +36,10 @@ from pipeline.partition import (
     run_stage,
     split_rejects,
 )
-from pipeline.resources import build_resources, topic_model_dir
+from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
+from pipeline.stages.report import DIGEST_COL
 from pipeline.segmenter import release_segmenters
 from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
 
@@ -94,8 +95,10 @@ class _Run:
     rows_read: int = 0
     input_facts: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "skipped": 0})
-    processed: list[tuple[str, str]] = field(default_factory=list)
-    pending: dict[str, str] = field(default_factory=dict)
+    # (review_id, content_hash) of the reviews this run processed, for the state store.
+    processed: pd.DataFrame = field(default_factory=lambda: _pairs([], []))
+    # Per ingested chunk: review_id, status code (n/c/u) and content hash of the kept rows.
+    pending: list[pd.DataFrame] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def add_time(self, name: str, seconds: float) -> None:
@@ -122,6 +125,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     Raises:
         ConfigError, InputError, StageError, DictionaryError, LockError: with a one-line reason.
     """
+    lean_arrow_memory()
     stages = select_stages(start, end)
     out_dir = Path(config.output.dir)
     started = dt.datetime.now(dt.timezone.utc)
@@ -148,7 +152,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         _release_partition_resources(res)
         _gather(collected)
         if collected["feedback"] is not None and stages[0] == "ingest":
-            _settle_counts(run, collected["feedback"]["review_id"].astype(str).tolist())
+            _settle_counts(run, collected["feedback"]["review_id"].astype("string"))
         accepted = collected["rows"] + run.counts.get("skipped", 0)
         rejects = run.all_rejects()
         if accepted + len(rejects) != run.rows_read:
@@ -195,11 +199,11 @@ def _report(run: _Run, res: Resources, collected: dict[str, Any], counts: dict[s
     run_stage("report", feedback, res)
     run.add_time("report", time.perf_counter() - t)
     t = time.perf_counter()
-    write_outputs(out_dir, res, run, counts, rejects, set(feedback["review_id"].astype(str)))
+    write_outputs(out_dir, res, run, counts, rejects, feedback["review_id"].astype("string"))
     run.timings["write"] = round(time.perf_counter() - t, 3)
     logger.info("report and outputs written (rss %.0f MB, peak %.0f MB)", *memory_mb())
     if "segment" in run.stages or counts["new"] + counts["changed"]:
-        state.finish_run(run.run_id, run.processed, counts)
+        state.finish_run(run.run_id, zip(run.processed["review_id"].tolist(), run.processed["content_hash"].tolist()), counts)
 
 
 def memory_mb() -> tuple[float, float]:
@@ -240,7 +244,8 @@ def _open_input(run: _Run) -> Iterator[pd.DataFrame]:
     run.rows_read = int(meta.get("rows_read", len(df)))
     run.input_facts = meta.get("input", {})
     run.counts = dict(meta.get("counts", run.counts))
-    run.processed = [tuple(p) for p in meta.get("processed", [])]
+    pairs = meta.get("processed", [])
+    run.processed = _pairs([p[0] for p in pairs], [p[1] for p in pairs])
     logger.info("loaded cached %r output (%d rows) from %s", prev, len(df), cdir)
     return iter([df])
 
@@ -395,7 +400,12 @@ def _release_partition_resources(res: Resources) -> None:
 
 
 def _cache_meta(run: _Run, stage: str) -> dict[str, Any]:
-    return {"stage": stage, "rows_read": run.rows_read, "input": run.input_facts, "config": run.config.fingerprint(), "counts": run.counts, "processed": run.processed}
+    return {"stage": stage, "rows_read": run.rows_read, "input": run.input_facts, "config": run.config.fingerprint(), "counts": run.counts, "processed": run.processed.to_numpy().tolist()}
+
+
+def _pairs(ids: list[str] | pd.Series, hashes: list[str] | pd.Series) -> pd.DataFrame:
+    """A (review_id, content_hash) table with arrow-backed strings (compact at a million rows)."""
+    return pd.DataFrame({"review_id": pd.array(ids, dtype="string"), "content_hash": pd.array(hashes, dtype="string")})
 
 
 def _drop_already_processed(df: pd.DataFrame, run: _Run, state: StateStore, incremental: bool) -> pd.DataFrame:
@@ -404,31 +414,32 @@ def _drop_already_processed(df: pd.DataFrame, run: _Run, state: StateStore, incr
     ids = df["review_id"].astype(str).tolist()
     hashes = [text_hash(t) for t in df["text"].astype(str).tolist()]
     known = state.known_hashes(ids)
-    keep = []
-    for rid, h in zip(ids, hashes):
-        status = "new" if rid not in known else "unchanged" if known[rid] == h else "changed"
-        skip = incremental and status == "unchanged"
-        keep.append(not skip)
-        if skip:
-            run.counts["skipped"] += 1
-            run.counts["unchanged"] += 1
-        else:
-            run.pending[rid] = status[0] + h  # one short string per review: small on big dumps
-    if len(keep) - sum(keep):
-        logger.info("incremental - %d already processed and unchanged", len(keep) - sum(keep))
+    statuses = ["n" if rid not in known else "u" if known[rid] == h else "c" for rid, h in zip(ids, hashes)]
+    keep = [not (incremental and code == "u") for code in statuses]
+    skipped = len(keep) - sum(keep)
+    if skipped:
+        run.counts["skipped"] += skipped
+        run.counts["unchanged"] += skipped
+        logger.info("incremental - %d already processed and unchanged", skipped)
+    pend = _pairs(ids, hashes)
+    pend["status"] = pd.array(statuses, dtype="string")
+    run.pending.append(pend[keep])
     return df[keep]
 
 
-def _settle_counts(run: _Run, accepted_ids: list[str]) -> None:
+def _settle_counts(run: _Run, accepted_ids: pd.Series) -> None:
     """Count this run's accepted reviews as new, changed or reprocessed, and list them for the
     state store (rejected rows are not remembered, so a fixed row is picked up next time)."""
     statuses = {"n": "new", "c": "changed", "u": "unchanged"}
-    for rid in accepted_ids:
-        code = run.pending.get(rid, "n")
-        run.counts[statuses[code[0]]] += 1
-        if len(code) > 1:
-            run.processed.append((rid, code[1:]))
+    pending = pd.concat(run.pending, ignore_index=True) if run.pending else _pairs([], []).assign(status=pd.array([], dtype="string"))
     run.pending.clear()
+    pending = pending.drop_duplicates("review_id", keep="last")
+    accepted = pending[pending["review_id"].isin(accepted_ids)]
+    for code, n in accepted["status"].value_counts().items():
+        run.counts[statuses[code]] += int(n)
+    # Accepted reviews the ingest never saw (a --from run) count as new.
+    run.counts["new"] += int(len(accepted_ids) - accepted_ids.isin(pending["review_id"]).sum())
+    run.processed = pd.concat([run.processed, accepted[["review_id", "content_hash"]]], ignore_index=True)
 
 
 def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:
@@ -447,7 +458,7 @@ def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:
     return store
 
 
-def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, int], rejects: pd.DataFrame, new_ids: set[str]) -> None:
+def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, int], rejects: pd.DataFrame, new_ids: pd.Series) -> None:
     """Write the cumulative store, then every contract file, each atomically."""
     art = res.artifacts
     feedback: pd.DataFrame = art["feedback"]
@@ -455,6 +466,7 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     io.write_parquet(out_dir / STORE_DIR / "mentions.parquet", art["mentions"])
     io.write_parquet(out_dir / STORE_DIR / "actions.parquet", art["actions"])
     io.write_json(out_dir / STORE_DIR / "history.json", art["summary"].get("history", []))
+    feedback = feedback.drop(columns=[DIGEST_COL], errors="ignore")  # internal to the store
     io.write_csv(out_dir / "classified_feedback.csv", feedback)
     io.write_parquet(out_dir / "classified_feedback.parquet", feedback)
     io.write_csv(out_dir / "aspect_mentions.csv", art["mentions"])
@@ -467,7 +479,7 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
     if counts["new"] + counts["changed"]:
         run_dir = out_dir / "runs" / run.run_id
-        io.write_csv(run_dir / "classified_feedback.csv", feedback[feedback["review_id"].isin(new_ids)])
+        io.write_csv(run_dir / "classified_feedback.csv", feedback[feedback["review_id"].isin(new_ids).to_numpy()])
         io.write_csv(run_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
 
 

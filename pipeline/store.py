@@ -16,7 +16,7 @@ import socket
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from pipeline.errors import LockError
 
@@ -152,13 +152,13 @@ class StateStore:
                 (run_id, started_at, input_sha256, config_hash),
             )
 
-    def finish_run(self, run_id: str, processed: list[tuple[str, str]], counts: dict[str, int]) -> None:
+    def finish_run(self, run_id: str, processed: Iterable[tuple[str, str]], counts: dict[str, int]) -> None:
         """Record the processed (id, hash) pairs and the run's counts in one transaction."""
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO reviews (review_id, content_hash, run_id, processed_at) VALUES (?, ?, ?, ?)",
-                [(rid, h, run_id, now) for rid, h in processed],
+                ((rid, h, run_id, now) for rid, h in processed),
             )
             self._db.execute(
                 "UPDATE runs SET finished_at=?, status='done', rows_read=?, accepted=?, rejected=?, new=?, changed=?, unchanged=? WHERE run_id=?",

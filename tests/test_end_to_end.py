@@ -83,3 +83,19 @@ def test_end_to_end_slice_from_sentiment_reuses_cache(hotel_run, tmp_path):
     fb = pd.read_csv(out / "classified_feedback.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     rej = pd.read_csv(out / "rejects.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert len(fb) + len(rej) == len(pd.read_csv(SAMPLE, dtype=str))
+
+
+def test_end_to_end_duplicate_digests_stay_in_the_store(hotel_run):
+    """Partitions attach each review's duplicate digest for the report; the cumulative store
+    keeps it, the contract files do not, and the flags match a recount from the texts."""
+    from pipeline.stages.clean import flag_duplicates
+
+    out, _ = hotel_run
+    store = pd.read_parquet(out / "store" / "feedback.parquet")
+    assert "dup_digest" in store.columns and store["dup_digest"].notna().all()
+    public = pd.read_parquet(out / "classified_feedback.parquet")
+    assert "dup_digest" not in public.columns
+    assert "dup_digest" not in pd.read_csv(out / "classified_feedback.csv", nrows=1, encoding="utf-8-sig").columns
+    recount = flag_duplicates(public["review_id"].astype(str).tolist(), public["text"].astype(str).tolist())
+    assert public["duplicate_of"].fillna("").astype(str).tolist() == recount
+    assert any(recount), "the hotel sample has repeated reviews"

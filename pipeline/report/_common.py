@@ -125,14 +125,16 @@ def esc(value: Any) -> str:
 
 def clean_str(series: pd.Series) -> pd.Series:
     """Strings with missing values as ``''`` and surrounding whitespace removed."""
-    return series.astype("object").where(series.notna(), "").astype(str).str.strip()
+    # Arrow-backed strings, not Python objects: on a million-row table that is the
+    # difference between tens and hundreds of MB per column.
+    return series.astype("string").fillna("").str.strip()
 
 
 def column(df: pd.DataFrame, name: str) -> pd.Series:
     """A cleaned string column, or a column of ``''`` when the frame lacks it."""
     if name in df.columns:
         return clean_str(df[name])
-    return pd.Series([""] * len(df), index=df.index, dtype=object)
+    return pd.Series([""] * len(df), index=df.index, dtype="string")
 
 
 def numeric(df: pd.DataFrame, name: str) -> pd.Series:

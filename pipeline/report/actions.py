@@ -64,7 +64,7 @@ def select_actionable(feedback: pd.DataFrame) -> pd.Series:
     return kinds.isin(ACTIONABLE_TYPES) & (owners != "") & ~duplicate
 
 
-def _evidence(mentions: pd.DataFrame, review_ids: set[str]) -> pd.DataFrame:
+def _evidence(mentions: pd.DataFrame, review_ids: pd.Series) -> pd.DataFrame:
     """Per review: its most negative clause, that clause's sub-aspect, its negative dims."""
     cols = ["review_id", "evidence", "sub_aspect", "neg_dimensions"]
     if mentions.empty or "review_id" not in mentions.columns:
@@ -90,9 +90,9 @@ def _evidence(mentions: pd.DataFrame, review_ids: set[str]) -> pd.DataFrame:
     )
     first = ordered.drop_duplicates("review_id", keep="first")
     negative = frame[frame["polarity"] == "negative"]
-    neg_dims = negative.groupby("review_id", sort=True)["dimension"].agg(
-        lambda s: ";".join(dict.fromkeys(d for d in s if d))
-    )
+    # Each review's negative dimensions in reading order, once each.
+    negative = negative[negative["dimension"] != ""].drop_duplicates(["review_id", "dimension"])
+    neg_dims = negative.groupby("review_id", sort=True)["dimension"].agg(";".join)
     return pd.DataFrame(
         {
             "review_id": first["review_id"].to_numpy(),
@@ -116,8 +116,9 @@ def build_actions_table(feedback: pd.DataFrame, mentions: pd.DataFrame) -> pd.Da
         ``note`` are empty for staff to fill in. Sorted by priority (critical first), then
         due date (empty last), then action id.
     """
-    mask = select_actionable(feedback)
-    chosen = feedback[mask]
+    mask = select_actionable(feedback).to_numpy()
+    needed = ["review_id", "store", "date", "owner", "dimensions", "priority", "text", "action", "due_date"]
+    chosen = feedback.loc[mask, [c for c in needed if c in feedback.columns]]
     ids = column(chosen, "review_id")
     owners = column(chosen, "owner")
     table = pd.DataFrame(
@@ -134,10 +135,10 @@ def build_actions_table(feedback: pd.DataFrame, mentions: pd.DataFrame) -> pd.Da
             "due_date": column(chosen, "due_date"),
         }
     )
-    evidence = _evidence(mentions, set(ids))
+    evidence = _evidence(mentions, ids)
     table = table.merge(evidence, on="review_id", how="left")
     for name in ("evidence", "sub_aspect", "neg_dimensions"):
-        table[name] = table[name].astype(object).where(table[name].notna(), "").astype(str)
+        table[name] = table[name].astype("string").fillna("")
     no_clause = table["evidence"] == ""
     table.loc[no_clause, "evidence"] = table.loc[no_clause, "text"].str.slice(
         0, EVIDENCE_FALLBACK_CHARS

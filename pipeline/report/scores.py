@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.report._common import column, label_for, numeric, rounded, share
@@ -57,6 +58,19 @@ def _spec_stats(
     }
 
 
+def _groups_of_mentions(review_ids: pd.Series, group_keys: pd.Series, mention_ids: pd.Series) -> pd.Series:
+    """The group of each mention's review ('' when the review is not in ``review_ids``)."""
+    keys = group_keys.to_numpy(dtype=object)
+    index = pd.Index(review_ids.to_numpy())
+    if not index.is_unique:  # keep the last review with an id, as a dict would
+        index, keys = pd.Index(review_ids.to_numpy()[::-1]), keys[::-1]
+        first = ~index.duplicated()
+        index, keys = index[first], keys[first]
+    pos = index.get_indexer(mention_ids.to_numpy())
+    out = np.where(pos >= 0, keys[np.maximum(pos, 0)] if len(keys) else "", "")
+    return pd.Series(out, dtype="string")
+
+
 def grouped_dimension_stats(
     feedback: pd.DataFrame,
     mentions: pd.DataFrame,
@@ -77,8 +91,7 @@ def grouped_dimension_stats(
         ``{group: [stats per dimension]}`` for every non-empty group, in sorted order.
     """
     group_keys = groups.astype(str).reset_index(drop=True)
-    group_of = dict(zip(column(feedback, "review_id"), group_keys))
-    mention_groups = column(mentions, "review_id").map(group_of).fillna("").reset_index(drop=True)
+    mention_groups = _groups_of_mentions(column(feedback, "review_id"), group_keys, column(mentions, "review_id"))
     mention_dim = column(mentions, "dimension").reset_index(drop=True)
     mention_pol = column(mentions, "polarity").reset_index(drop=True)
     names = sorted(set(group_keys) - {""})

@@ -152,7 +152,8 @@ def _actions(feedback: pd.DataFrame, run_date: str | None, register: pd.DataFram
     if register is not None:
         chosen = register[column(register, "status") != "closed"]
     else:
-        chosen = feedback[select_actionable(feedback)]
+        wanted = [c for c in ("owner", "priority", "due_date") if c in feedback.columns]
+        chosen = feedback.loc[select_actionable(feedback).to_numpy(), wanted]
     owners = column(chosen, "owner")
     priorities = column(chosen, "priority")
     due = column(chosen, "due_date")
@@ -172,6 +173,11 @@ def _actions(feedback: pd.DataFrame, run_date: str | None, register: pd.DataFram
         "run_date": run_date,
         "overdue": int(overdue.sum()) if run_date else None,
     }
+
+
+#: Feedback columns no summary figure reads (left out of the copy of the analysed reviews,
+#: which would otherwise cost hundreds of MB on a million-review table).
+UNUSED_COLUMNS = frozenset({"text", "action", "ingest_notes", "source_row", "topic_prob", "escalation", "due_date", "owner", "duplicate_of"})
 
 
 def compute_summary(
@@ -206,9 +212,10 @@ def compute_summary(
     labels = dict(labels or {})
     labels.update({str(d["key"]): str(d["label"]) for d in dims if d.get("label")})
     duplicate = column(feedback, "duplicate_of") != ""
-    analysed = feedback[~duplicate]
-    analysed_ids = set(column(analysed, "review_id"))
-    used = mentions[column(mentions, "review_id").isin(analysed_ids)]
+    # The summary never reads the review text: leave it out of the copy (a third of a
+    # million-row table).
+    analysed = feedback.loc[~duplicate.to_numpy(), [c for c in feedback.columns if c not in UNUSED_COLUMNS]]
+    used = mentions[column(mentions, "review_id").isin(column(analysed, "review_id")).to_numpy()]
     sentiment = column(analysed, "sentiment_label")
     scores = numeric(analysed, "sentiment_score")
     n = len(analysed)

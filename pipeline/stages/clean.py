@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import CleanParams
@@ -62,20 +64,33 @@ def duplicate_key(text: str) -> str:
     return "".join(ch for ch in t if ch.isalnum())
 
 
-def flag_duplicates(review_ids: list[str], texts: list[str]) -> list[str]:
+def duplicate_digests(texts: Iterable[str]) -> np.ndarray:
+    """An 8-byte digest of each text's :func:`duplicate_key` (0 when nothing is left): equal
+    digests mean the same text. A million reviews need 8 MB of digests, not their texts."""
+    return np.fromiter((_digest(duplicate_key(t)) for t in texts), dtype=np.uint64)
+
+
+def first_of_duplicates(review_ids: Sequence[str] | pd.Series, digests: np.ndarray) -> list[str]:
+    """``duplicate_of`` for every review: the id of the first review with the same digest, or ''."""
+    keys = np.asarray(digests, dtype=np.uint64)
+    if len(keys) != len(review_ids):
+        raise ValueError(f"first_of_duplicates: {len(review_ids)} ids but {len(keys)} digests")
+    if not len(keys):
+        return []
+    _, first_index, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    first_row = first_index[inverse]
+    is_dup = (first_row != np.arange(len(keys))) & (keys != 0)
+    ids = review_ids.tolist() if isinstance(review_ids, pd.Series) else list(review_ids)
+    return [ids[f] if d else "" for f, d in zip(first_row.tolist(), is_dup.tolist())]
+
+
+def flag_duplicates(review_ids: Sequence[str] | pd.Series, texts: Iterable[str]) -> list[str]:
     """``duplicate_of`` for every review: the id of the first review with the same text, or ''.
 
     Run over the whole (cumulative) table, so duplicates are found across chunks and runs.
     """
-    first: dict[bytes, str] = {}
-    out: list[str] = []
-    for rid, text in zip(review_ids, texts):
-        norm = duplicate_key(text)
-        # An 8-byte digest keeps the table small on million-review dumps.
-        key = hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest() if norm else b""
-        if key and key in first:
-            out.append(first[key])
-        else:
-            first.setdefault(key, rid)
-            out.append("")
-    return out
+    return first_of_duplicates(review_ids, duplicate_digests(texts))
+
+
+def _digest(norm: str) -> int:
+    return int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest(), "little") if norm else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import Config, ReportParams
@@ -25,6 +26,8 @@ PRODUCES: tuple[str, ...] = ()
 BASE_COLUMNS = ["review_id", "text", "date", "rating", "source", "store"]
 TAIL_COLUMNS = ["sentiment_score", "sentiment_label", "topic_id", "topic_keywords", "dimensions"]
 FEEDBACK_COLUMNS = ["feedback_type", "priority", "owner", "action", "due_date", "escalation", "duplicate_of", "topic_prob", "source_row", "ingest_notes"]
+#: Internal column of the cumulative store: each review's duplicate digest (not in the contract).
+DIGEST_COL = "dup_digest"
 MENTION_COLUMNS = ["review_id", "clause_index", "clause", "dimension", "sub_aspect", "polarity", "score", "terms", "source"]
 
 
@@ -77,6 +80,33 @@ def merge_with_store(feedback: pd.DataFrame, mentions: pd.DataFrame, store: dict
     return merged_fb, mentions
 
 
+def add_digests(feedback: pd.DataFrame, texts: pd.Series) -> pd.DataFrame:
+    """Attach each review's duplicate digest (:data:`DIGEST_COL`), computed where the rows are
+    processed (in parallel) so the report need not read every text again. The column stays
+    in the cumulative store; the contract files leave it out."""
+    from pipeline.stages.clean import duplicate_digests
+
+    feedback[DIGEST_COL] = pd.array(duplicate_digests(texts.fillna("").astype(str).tolist()), dtype="UInt64")
+    return feedback
+
+
+def _digests(feedback: pd.DataFrame) -> np.ndarray:
+    """Every row's duplicate digest; rows stored without one (older runs) get it computed."""
+    from pipeline.stages.clean import duplicate_digests
+
+    if DIGEST_COL in feedback.columns:
+        digests = feedback[DIGEST_COL].astype("UInt64")
+        missing = digests.isna().to_numpy()
+    else:
+        digests = pd.Series(pd.array([None] * len(feedback), dtype="UInt64"))
+        missing = np.ones(len(feedback), dtype=bool)
+    out = digests.fillna(0).to_numpy(dtype=np.uint64)
+    if missing.any():
+        texts = feedback["text"][missing]
+        out[missing] = np.concatenate([duplicate_digests(texts.iloc[i : i + 50_000].fillna("").astype(str).tolist()) for i in range(0, len(texts), 50_000)])
+    return out
+
+
 def dimension_specs(config: Config) -> list[dict]:
     """The configured dimensions as plain dicts for the report layer."""
     return [
@@ -94,9 +124,9 @@ def run(df: pd.DataFrame, params: ReportParams, res: Resources) -> pd.DataFrame:
     mentions_new = res.mentions if res.mentions is not None else mentions_table(pd.DataFrame({"review_id": [], "mentions": []}))
     feedback, mentions = merge_with_store(df, mentions_new, res.store)
     if config.clean.flag_duplicates:
-        from pipeline.stages.clean import flag_duplicates
+        from pipeline.stages.clean import first_of_duplicates
 
-        feedback["duplicate_of"] = pd.array(flag_duplicates(feedback["review_id"].astype(str).tolist(), feedback["text"].astype(str).tolist()), dtype="string")
+        feedback["duplicate_of"] = pd.array(first_of_duplicates(feedback["review_id"].astype("string"), _digests(feedback)), dtype="string")
     dims = dimension_specs(config)
     run_info = dict(res.facts.get("run_info", {}))
     run_info.setdefault("run_date", res.run_date.isoformat())

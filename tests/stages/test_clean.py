@@ -34,3 +34,16 @@ def test_clean_masking_can_be_switched_off(config, resources):
     params = config.clean.model_copy(update={"mask_pii": False})
     out = clean.run(_frame(["电话13812345678"]), params, resources)
     assert "13812345678" in out["text_clean"].iloc[0]
+
+
+def test_report_digests_fill_in_rows_stored_without_one():
+    """Rows from a store written before digests existed get theirs computed from the text."""
+    from pipeline.stages.report import DIGEST_COL, _digests
+
+    texts = ["房间很干净！", "房间很干净 😊", "房間很乾淨", "房间很脏", ""]
+    frame = pd.DataFrame({"review_id": [f"r{i}" for i in range(5)], "text": pd.array(texts, dtype="string")})
+    expected = clean.duplicate_digests(texts)
+    assert (_digests(frame) == expected).all()
+    frame[DIGEST_COL] = pd.array([int(expected[0]), None, int(expected[2]), None, 0], dtype="UInt64")
+    assert (_digests(frame) == expected).all()
+    assert clean.first_of_duplicates(frame["review_id"], _digests(frame)) == ["", "r0", "r0", "", ""]
