@@ -96,8 +96,9 @@ def reconcile_actions(
         for c in cols:
             if c not in reg.columns:
                 reg[c] = ""
-        known = set(reg["action_id"])
-        new = current[~current["action_id"].isin(known)].copy()
+        from pipeline.report._common import in_values
+
+        new = current[~in_values(current["action_id"], reg["action_id"])].copy()
         new["first_seen"] = run_date.isoformat()
         new["recurrence_of"] = ""
         reg = pd.concat([reg[cols], new[cols]], ignore_index=True)

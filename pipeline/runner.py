@@ -39,6 +39,7 @@ from pipeline.partition import (
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
+from pipeline.arrowops import in_values
 from pipeline.stages.report import DIGEST_COL
 from pipeline.segmenter import release_segmenters
 from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
@@ -434,11 +435,11 @@ def _settle_counts(run: _Run, accepted_ids: pd.Series) -> None:
     pending = pd.concat(run.pending, ignore_index=True) if run.pending else _pairs([], []).assign(status=pd.array([], dtype="string"))
     run.pending.clear()
     pending = pending.drop_duplicates("review_id", keep="last")
-    accepted = pending[pending["review_id"].isin(accepted_ids)]
+    accepted = pending[in_values(pending["review_id"], accepted_ids)]
     for code, n in accepted["status"].value_counts().items():
         run.counts[statuses[code]] += int(n)
     # Accepted reviews the ingest never saw (a --from run) count as new.
-    run.counts["new"] += int(len(accepted_ids) - accepted_ids.isin(pending["review_id"]).sum())
+    run.counts["new"] += int(len(accepted_ids) - in_values(accepted_ids, pending["review_id"]).sum())
     run.processed = pd.concat([run.processed, accepted[["review_id", "content_hash"]]], ignore_index=True)
 
 
@@ -479,7 +480,7 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
     if counts["new"] + counts["changed"]:
         run_dir = out_dir / "runs" / run.run_id
-        io.write_csv(run_dir / "classified_feedback.csv", feedback[feedback["review_id"].isin(new_ids).to_numpy()])
+        io.write_csv(run_dir / "classified_feedback.csv", feedback[in_values(feedback["review_id"], new_ids)])
         io.write_csv(run_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.arrowops import in_values  # noqa: F401  (re-exported for the report modules)
+
 logger = logging.getLogger(__name__)
 
 #: Order in which priorities are listed and sorted (most urgent first).

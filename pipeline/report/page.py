@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.report import charts
-from pipeline.report._common import PRIORITY_ORDER, column, esc, label_for, num, pct
+from pipeline.report._common import PRIORITY_ORDER, column, esc, in_values, label_for, num, pct
 from pipeline.report._style import CSS
 from pipeline.report.actions import build_actions_table
 from pipeline.report.sections import (
@@ -223,7 +223,7 @@ def render_html(
             actions = build_actions_table(feedback, mentions)
         open_items = actions[column(actions, "status") != "closed"] if "status" in actions.columns else actions
         critical = open_items[open_items["priority"] == PRIORITY_ORDER[0]]
-        wanted = column(feedback, "review_id").isin(set(critical["review_id"]))
+        wanted = in_values(column(feedback, "review_id"), critical["review_id"])
         texts = dict(zip(column(feedback[wanted], "review_id"), column(feedback[wanted], "text")))
         body += [
             _kpis(summary),

@@ -24,8 +24,12 @@ def _tally(groups: pd.Series, values: pd.Series) -> dict[tuple[str, str], int]:
     """``{(group, value): count}`` for aligned group keys and values."""
     if len(groups) == 0:
         return {}
-    sizes = pd.DataFrame({"g": groups.to_numpy(), "v": values.to_numpy()}).groupby(["g", "v"]).size()
-    return {(str(g), str(v)): int(n) for (g, v), n in sizes.items()}
+    g_codes, g_names = pd.factorize(groups.to_numpy(), use_na_sentinel=True)
+    v_codes, v_names = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+    ok = (g_codes >= 0) & (v_codes >= 0)  # missing keys are not counted, as in a groupby
+    width = max(len(v_names), 1)
+    counts = np.bincount(g_codes[ok] * width + v_codes[ok], minlength=len(g_names) * width)
+    return {(str(g_names[i // width]), str(v_names[i % width])): int(n) for i, n in enumerate(counts.tolist()) if n}
 
 
 def _spec_stats(
@@ -94,7 +98,7 @@ def grouped_dimension_stats(
     mention_groups = _groups_of_mentions(column(feedback, "review_id"), group_keys, column(mentions, "review_id"))
     mention_dim = column(mentions, "dimension").reset_index(drop=True)
     mention_pol = column(mentions, "polarity").reset_index(drop=True)
-    names = sorted(set(group_keys) - {""})
+    names = sorted(str(k) for k in group_keys.unique() if k != "")
     result: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for spec in dims:
         key = str(spec["key"])

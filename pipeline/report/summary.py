@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.report._common import (
+    in_values,
     FEEDBACK_TYPES,
     PRIORITY_ORDER,
     SENTIMENT_LABELS,
@@ -36,9 +37,10 @@ EXAMPLES_PER_ISSUE = 3
 
 def _value_counts(values: pd.Series, known: Sequence[str]) -> dict[str, int]:
     """Counts of every known value (zeros included) plus any unexpected non-empty value."""
-    counts = {k: int((values == k).sum()) for k in known}
-    for other in sorted(set(values) - set(known) - {""}):
-        counts[other] = int((values == other).sum())
+    tally = {str(k): int(n) for k, n in values.value_counts(dropna=True).items()}
+    counts = {k: tally.get(k, 0) for k in known}
+    for other in sorted(set(tally) - set(known) - {""}):
+        counts[other] = tally[other]
     return counts
 
 
@@ -95,7 +97,7 @@ def _themes(
     grouped = frame.groupby(["dimension", "sub_aspect"], sort=False)
     themes = []
     for (dim, sub), part in grouped:
-        quotes = list(dict.fromkeys(c for c in part["clause"] if c))[:examples]
+        quotes = [c for c in part["clause"].drop_duplicates().head(examples + 1).tolist() if c][:examples]
         themes.append(
             {
                 "dimension": dim,
@@ -118,9 +120,9 @@ def _topics(feedback: pd.DataFrame) -> list[dict[str, Any]]:
     keywords = column(feedback, "topic_keywords")
     negative = column(feedback, "sentiment_label") == "negative"
     rows = []
-    for topic in sorted(set(ids.dropna().astype(int)) - {-1}):
+    for topic in sorted(set(ids.dropna().astype(int).unique().tolist()) - {-1}):
         mask = ids == topic
-        words = [w for w in keywords[mask] if w]
+        words = [w for w in keywords[mask].drop_duplicates().head(2).tolist() if w]
         rows.append(
             {
                 "topic_id": int(topic),
@@ -159,7 +161,7 @@ def _actions(feedback: pd.DataFrame, run_date: str | None, register: pd.DataFram
     due = column(chosen, "due_date")
     overdue = (due != "") & (due < run_date) if run_date else pd.Series(False, index=due.index)
     by_owner = []
-    for owner in sorted(set(owners)):
+    for owner in sorted(str(o) for o in owners.unique()):
         mask = owners == owner
         row: dict[str, Any] = {"owner": owner, "total": int(mask.sum())}
         row.update(_value_counts(priorities[mask], PRIORITY_ORDER))
@@ -215,7 +217,7 @@ def compute_summary(
     # The summary never reads the review text: leave it out of the copy (a third of a
     # million-row table).
     analysed = feedback.loc[~duplicate.to_numpy(), [c for c in feedback.columns if c not in UNUSED_COLUMNS]]
-    used = mentions[column(mentions, "review_id").isin(column(analysed, "review_id")).to_numpy()]
+    used = mentions[in_values(column(mentions, "review_id"), column(analysed, "review_id"))]
     sentiment = column(analysed, "sentiment_label")
     scores = numeric(analysed, "sentiment_score")
     n = len(analysed)

@@ -148,7 +148,7 @@ def _summary_sheet(ws: Worksheet, actions: pd.DataFrame, summary: Mapping[str, A
     priorities = list(PRIORITY_ORDER)
     _header_row(ws, ["负责部门", "合计"] + [label_for(p) for p in priorities], row)
     owners = actions["owner"].astype(str) if not actions.empty else pd.Series(dtype=str)
-    for owner in sorted(set(owners)):
+    for owner in sorted(str(o) for o in owners.unique()):
         row += 1
         part = actions[owners == owner]
         _put(ws, row, 1, owner)
@@ -249,7 +249,7 @@ def render_actions_xlsx(actions: pd.DataFrame, summary: Mapping[str, Any], max_r
     _summary_sheet(ws, table, summary)
     dim_labels = {str(d.get("key")): str(d.get("label")) for d in summary.get("dimensions") or []}
     dim_labels.update(summary.get("labels") or {})
-    owners = list(dict.fromkeys(table["owner"]))
+    owners = [str(o) for o in table["owner"].unique()]  # in order of first appearance
     for owner, sheet_name in zip(owners, sanitize_sheet_names(owners)):
         rows = table[table["owner"] == owner]
         if len(rows) > max_rows_per_sheet:
