@@ -63,16 +63,16 @@ def _spec_stats(
 
 
 def _groups_of_mentions(review_ids: pd.Series, group_keys: pd.Series, mention_ids: pd.Series) -> pd.Series:
-    """The group of each mention's review ('' when the review is not in ``review_ids``)."""
-    keys = group_keys.to_numpy(dtype=object)
-    index = pd.Index(review_ids.to_numpy())
-    if not index.is_unique:  # keep the last review with an id, as a dict would
-        index, keys = pd.Index(review_ids.to_numpy()[::-1]), keys[::-1]
-        first = ~index.duplicated()
-        index, keys = index[first], keys[first]
-    pos = index.get_indexer(mention_ids.to_numpy())
-    out = np.where(pos >= 0, keys[np.maximum(pos, 0)] if len(keys) else "", "")
-    return pd.Series(out, dtype="string")
+    """The group of each mention's review ('' when the review is not in ``review_ids``;
+    review ids are unique in a feedback table)."""
+    from pipeline.arrowops import positions_in
+
+    pos = positions_in(mention_ids, review_ids)
+    keys = group_keys.astype("string").reset_index(drop=True)
+    if not len(keys):
+        return pd.Series([""] * len(pos), dtype="string")
+    out = keys.take(np.maximum(pos, 0)).reset_index(drop=True)
+    return out.where(pos >= 0, "").fillna("")
 
 
 def grouped_dimension_stats(
