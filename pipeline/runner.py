@@ -312,8 +312,11 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: _Run, 
             run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
         if name != fitting[-1]:
             sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
+    n_sample = len(sample)
+    del sample
+    _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap
     run.timings["fit"] = round(time.perf_counter() - t, 3)
-    logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), len(sample), run.timings["fit"], memory_mb()[0])
+    logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), n_sample, run.timings["fit"], memory_mb()[0])
 
 
 def _map_partitions(run: _Run, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
