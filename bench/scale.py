@@ -115,11 +115,51 @@ def run_pipeline(path: Path, out: Path, engine: str, workers: int) -> dict:
            "--full", "--quiet", "--run-date", "2026-11-01", "--engine", engine, "--workers", str(workers)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    proc = subprocess.Popen(cmd)
+    tree_peak = watch_tree_memory(proc)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
     wall = time.perf_counter() - t
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return {"wall": wall, "peak_mb": max(peak_kb, before) / 1024, "timings": manifest["timings_s"], "rows": manifest["rows"]}
+    return {"wall": wall, "peak_mb": max(peak_kb, before) / 1024, "tree_mb": tree_peak, "timings": manifest["timings_s"], "rows": manifest["rows"]}
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size of one process (shared pages split between their users), MB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def watch_tree_memory(proc: subprocess.Popen, every: float = 0.5) -> float:
+    """Wait for ``proc``; return the largest total PSS of it and its workers seen (MB, Linux;
+    0 elsewhere). PSS, not RSS: forked workers share the parent's pages, and RSS would count
+    them once per process."""
+    peak = 0.0
+    while proc.poll() is None:
+        if sys.platform.startswith("linux"):
+            peak = max(peak, sum(_pss_mb(p) for p in _descendants(proc.pid)))
+        time.sleep(every)
+    return peak
 
 
 def machine() -> str:
@@ -140,8 +180,8 @@ def main() -> int:
         return 0
     lines = [f"\n## {dt.datetime.now():%Y-%m-%d %H:%M} · engine {args.engine} ({args.workers} workers) · {machine()}\n",
              f"Naive baseline: jieba + SnowNLP(text).sentiments per review on {args.naive_sample} reviews of each dump.\n",
-             "| reviews | wall s | reviews/s | naive reviews/s | × naive | segmentation-only s (configured backend) | wall ÷ seg-only (excl. fitting, model load) | peak MB (largest process) | fit s (topics + sentiment adaptation, on the sample) | model load s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| reviews | wall s | reviews/s | naive reviews/s | × naive | segmentation-only s (configured backend) | wall ÷ seg-only (excl. fitting, model load) | peak MB (largest process) | peak MB (all processes, PSS) | fit s (topics + sentiment adaptation, on the sample) | model load s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for n in args.sizes:
         dump = build_dump(n, reviews, OUT / f"dump_{n}.csv")
         naive = naive_rate(dump, args.naive_sample)
@@ -152,9 +192,9 @@ def main() -> int:
         load = tm.get("load_resources", 0.0)
         rate = n / r["wall"]
         ratio = (r["wall"] - fit - load) / floor if floor else float("nan")
-        lines.append(f"| {n:,} | {r['wall']:.1f} | {rate:,.0f} | {naive:,.0f} | {rate / naive:,.1f}× | {floor:.1f} | {ratio:.2f} | {r['peak_mb']:,.0f} | {fit:.1f} | {load:.1f} |")
+        lines.append(f"| {n:,} | {r['wall']:.1f} | {rate:,.0f} | {naive:,.0f} | {rate / naive:,.1f}× | {floor:.1f} | {ratio:.2f} | {r['peak_mb']:,.0f} | {r['tree_mb']:,.0f} | {fit:.1f} | {load:.1f} |")
         stages = ", ".join(f"{k} {v:.1f}" for k, v in tm.items() if k not in ("total",))
-        lines.append(f"|  | stage seconds: {stages} | | | | | | | | |")
+        lines.append(f"|  | stage seconds: {stages} | | | | | | | | | |")
         print("\n".join(lines[-2:]), flush=True)
     with open(ROOT / "bench" / "results.md", "a", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
