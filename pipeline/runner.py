@@ -40,7 +40,7 @@ from pipeline.partition import (
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
-from pipeline.arrowops import in_values
+from pipeline.arrowops import compact, concat_compact, expand, in_values
 from pipeline.stages.report import DIGEST_COL
 from pipeline.segmenter import release_segmenters
 from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
@@ -355,8 +355,10 @@ def _gather(collected: dict[str, Any]) -> None:
     """Turn the collected parts (frames, or files spilled to disk) into whole tables."""
     for name in ("feedback", "mentions"):
         parts = collected["parts"][name]
-        frames = [io.load_part(p) if isinstance(p, Path) else p for p in parts]
-        collected[name] = pd.concat(frames, ignore_index=True) if frames else None
+        # Each part's label-like columns become categoricals as it is read: the whole table
+        # is then about half the size (pipeline.arrowops.LOW_CARDINALITY).
+        frames = [compact(io.load_part(p) if isinstance(p, Path) else p) for p in parts]
+        collected[name] = concat_compact(frames) if frames else None
         parts.clear()
     if collected["spill"] is not None:
         io.clear_parts(collected["spill"])
@@ -489,15 +491,16 @@ def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:
 def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, int], rejects: pd.DataFrame, new_ids: pd.Series) -> None:
     """Write the cumulative store, then every contract file, each atomically."""
     art = res.artifacts
-    feedback: pd.DataFrame = art["feedback"]
+    feedback: pd.DataFrame = expand(art["feedback"])
+    mentions: pd.DataFrame = expand(art["mentions"])
     io.write_parquet(out_dir / STORE_DIR / "feedback.parquet", feedback)
-    io.write_parquet(out_dir / STORE_DIR / "mentions.parquet", art["mentions"])
+    io.write_parquet(out_dir / STORE_DIR / "mentions.parquet", mentions)
     io.write_parquet(out_dir / STORE_DIR / "actions.parquet", art["actions"])
     io.write_json(out_dir / STORE_DIR / "history.json", art["summary"].get("history", []))
     feedback = feedback.drop(columns=[DIGEST_COL], errors="ignore")  # internal to the store
     io.write_csv(out_dir / "classified_feedback.csv", feedback)
     io.write_parquet(out_dir / "classified_feedback.parquet", feedback)
-    io.write_csv(out_dir / "aspect_mentions.csv", art["mentions"])
+    io.write_csv(out_dir / "aspect_mentions.csv", mentions)
     io.write_csv(out_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
     io.write_csv(out_dir / "actions.csv", art["actions"])
     if "topics" in art:

@@ -68,17 +68,18 @@ def mentions_table(df: pd.DataFrame) -> pd.DataFrame:
 
 def merge_with_store(feedback: pd.DataFrame, mentions: pd.DataFrame, store: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Earlier runs' rows (minus those reprocessed now) followed by this run's rows."""
+    from pipeline.arrowops import compact, concat_compact, in_values
+
+    feedback, mentions = compact(feedback), compact(mentions)
     old_fb, old_m = store.get("feedback"), store.get("mentions")
     if old_fb is None or old_fb.empty:
         return feedback.reset_index(drop=True), mentions
-    from pipeline.report._common import in_values
-
     new_ids = feedback["review_id"]
-    keep_fb = old_fb[~in_values(old_fb["review_id"], new_ids)]
-    merged_fb = pd.concat([keep_fb, feedback], ignore_index=True) if len(feedback) else keep_fb.reset_index(drop=True)
+    keep_fb = compact(old_fb[~in_values(old_fb["review_id"], new_ids)])
+    merged_fb = concat_compact([keep_fb, feedback]) if len(feedback) else keep_fb.reset_index(drop=True)
     if old_m is not None and len(old_m):
-        keep_m = old_m[~in_values(old_m["review_id"], new_ids)]
-        mentions = pd.concat([keep_m, mentions], ignore_index=True) if len(mentions) else keep_m.reset_index(drop=True)
+        keep_m = compact(old_m[~in_values(old_m["review_id"], new_ids)])
+        mentions = concat_compact([keep_m, mentions]) if len(mentions) else keep_m.reset_index(drop=True)
     return merged_fb, mentions
 
 
