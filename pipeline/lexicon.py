@@ -8,6 +8,9 @@ A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented exa
       negative: [...]
       neutral: [...]
     ignore: [好像, 不好意思, ...]        # phrases that must not be read as terms
+    ignore_patterns: ['处理得?很?干净']  # regular expressions: no term inside a match counts
+    others: [生意, 天气, ...]            # nouns a generic opinion may be about that name no
+                                        # dimension (生意很好 says nothing of the room)
     dimensions:
       empathy:                          # a configured dimension key
         attitude:                       # a sub-aspect (free name)
@@ -16,6 +19,8 @@ A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented exa
           subjects: [服务员]             # like targets, and a clause saying anything else about
                                         # them (服务员拿来了菜单) is a weak mention; alone
                                         # (服务员) they are nothing
+          hosts: [餐厅]                  # like targets, but only this sub-aspect's bound
+                                        # opinions count (餐厅很时尚; not 很不错的餐厅)
           positive: [热情, 周到]         # name the aspect and carry polarity on their own
           negative: [冷漠, 爱理不理]
           neutral: [...]
@@ -28,7 +33,8 @@ A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented exa
             - {regex: '等了.{0,4}小时', polarity: -1}
 
 Packs are merged in the order given: a later pack may re-assign a term an earlier one defined
-(a user pack refining ``general.yaml``); within one pack a term may carry one meaning only.
+(a user pack refining ``general.yaml``), including turning a free term into a bound opinion;
+within one pack a term may carry one meaning only.
 """
 
 from __future__ import annotations
@@ -44,9 +50,9 @@ from pipeline.errors import DictionaryError
 
 logger = logging.getLogger(__name__)
 
-TOP_KEYS = ("version", "description", "negators", "opinions", "ignore", "dimensions")
+TOP_KEYS = ("version", "description", "negators", "opinions", "ignore", "ignore_patterns", "others", "dimensions")
 POLARITY_KEYS = {"positive": 1, "negative": -1, "neutral": 0}
-SUB_KEYS = ("label", "description", "negated_mentions", "targets", "subjects", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
+SUB_KEYS = ("label", "description", "negated_mentions", "targets", "subjects", "hosts", "positive", "negative", "neutral", "mentions", "bound_positive", "bound_negative", "bound_neutral", "patterns")
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -56,8 +62,8 @@ class LexEntry:
 
     Attributes:
         term: the literal text matched in a clause.
-        role: ``target`` | ``subject`` | ``opinion`` | ``mention`` | ``generic`` | ``bound`` |
-            ``ignore``.
+        role: ``target`` | ``subject`` | ``host`` | ``opinion`` | ``mention`` | ``generic`` | ``bound`` |
+            ``ignore`` | ``other`` (a noun of no dimension that takes generic opinions).
         dimension: dimension key (None for generic opinions and ignored phrases).
         sub_aspect: sub-aspect name (None as for ``dimension``).
         polarity: +1 / -1 / 0 for opinions, None for targets, mentions and ignored phrases.
@@ -92,6 +98,8 @@ class Lexicon:
         entries: free terms (targets, opinions, mentions, generic opinions, ignored phrases).
         bound: opinions that only count for their own sub-aspect's targets, by term.
         patterns: regular expressions, in pack order.
+        ignore_patterns: regular expressions whose matches hold no term (处理得很干净 is
+            about the food, not the dining room).
         negators: words that flip an opinion placed right after them.
         negated_mentions: (dimension, sub-aspect) -> polarity of a negated mention term.
         sources: the pack files, in merge order.
@@ -102,6 +110,7 @@ class Lexicon:
     entries: dict[str, LexEntry] = field(default_factory=dict)
     bound: dict[str, list[LexEntry]] = field(default_factory=dict)
     patterns: list[PatternEntry] = field(default_factory=list)
+    ignore_patterns: list[re.Pattern[str]] = field(default_factory=list)
     negators: tuple[str, ...] = ()
     negated_mentions: dict[tuple[str, str], int] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
@@ -170,8 +179,14 @@ def load_lexicon(paths: list[Path], dimensions: list[str]) -> Lexicon:
                 logger.debug("lexicon term %r from %s overrides %s", term, entry.source, old.source)
             lex.entries[term] = entry
         for term, entries in pack.bound.items():
+            if term not in pack.entries and term in lex.entries:
+                # A free term of an earlier pack re-assigned as a bound opinion (温暖 of the
+                # general pack is only about staff in restaurant reviews).
+                logger.debug("lexicon term %r from %s is bound in %s", term, lex.entries[term].source, entries[0].source)
+                del lex.entries[term]
             lex.bound.setdefault(term, []).extend(entries)
         lex.patterns.extend(pack.patterns)
+        lex.ignore_patterns.extend(pack.ignore_patterns)
         lex.negated_mentions.update(pack.negated_mentions)
         lex.labels.update(pack.labels)
         negators.extend(n for n in pack.negators if n not in negators)
@@ -189,6 +204,7 @@ class _Pack:
         self.entries: dict[str, LexEntry] = {}
         self.bound: dict[str, list[LexEntry]] = {}
         self.patterns: list[PatternEntry] = []
+        self.ignore_patterns: list[re.Pattern[str]] = []
         self.negators: list[str] = []
         self.negated_mentions: dict[tuple[str, str], int] = {}
         self.labels: dict[tuple[str, str], str] = {}
@@ -221,6 +237,12 @@ class _Pack:
         if "ignore" in top:
             for term, node in self._strings(top["ignore"], ["ignore"]):
                 self._add(LexEntry(term, "ignore", None, None, None, self._src(node)), node, ["ignore"])
+        if "ignore_patterns" in top:
+            for regex, node in self._strings(top["ignore_patterns"], ["ignore_patterns"]):
+                self.ignore_patterns.append(self._regex(regex, node, ["ignore_patterns"]))
+        if "others" in top:
+            for term, node in self._strings(top["others"], ["others"]):
+                self._add(LexEntry(term, "other", None, None, None, self._src(node)), node, ["others"])
         if "opinions" in top:
             ops = self._mapping(top["opinions"], ["opinions"], tuple(POLARITY_KEYS))
             for key, pol in POLARITY_KEYS.items():
@@ -245,7 +267,7 @@ class _Pack:
             self.labels[(dim, sub)] = label
         if "negated_mentions" in spec:
             self.negated_mentions[(dim, sub)] = self._polarity(spec["negated_mentions"], path + ["negated_mentions"])
-        for key in ("targets", "subjects", "mentions"):
+        for key in ("targets", "subjects", "hosts", "mentions"):
             for term, tnode in self._strings(spec.get(key), path + [key]):
                 self._add(LexEntry(term, key[:-1], dim, sub, None, self._src(tnode)), tnode, path + [key])
         for key, pol in POLARITY_KEYS.items():
@@ -274,14 +296,17 @@ class _Pack:
                     polarity = self._polarity(spec["polarity"], ipath + ["polarity"])
             else:
                 regex_node = item
-            regex = self._string(regex_node, ipath)
-            try:
-                compiled = re.compile(regex)
-            except re.error as exc:
-                raise self.error(regex_node, ipath, f"bad regular expression {regex!r}: {exc}") from exc
-            if compiled.search("") is not None:
-                raise self.error(regex_node, ipath, f"regular expression {regex!r} matches the empty string; it would match every clause")
+            compiled = self._regex(self._string(regex_node, ipath), regex_node, ipath)
             self.patterns.append(PatternEntry(compiled, dim, sub, polarity, self._src(regex_node)))
+
+    def _regex(self, regex: str, node: yaml.Node, path: list[str]) -> re.Pattern[str]:
+        try:
+            compiled = re.compile(regex)
+        except re.error as exc:
+            raise self.error(node, path, f"bad regular expression {regex!r}: {exc}") from exc
+        if compiled.search("") is not None:
+            raise self.error(node, path, f"regular expression {regex!r} matches the empty string; it would match every clause")
+        return compiled
 
     def _polarity(self, node: yaml.Node, path: list[str]) -> int:
         if isinstance(node, yaml.ScalarNode) and node.value in {"1", "+1", "-1", "0"} and node.tag != _STR_TAG:

@@ -129,3 +129,35 @@ def test_lexicon_subjects_are_their_own_role(tmp_path):
     path = _pack(tmp_path, "dimensions:\n  empathy:\n    attitude:\n      label: 服务态度\n      subjects: [服务员]\n")
     lex = load_lexicon([path], DIMS)
     assert lex.entries["服务员"].role == "subject"
+
+
+def test_lexicon_hosts_and_others_are_their_own_roles(tmp_path):
+    text = "others: [生意]\ndimensions:\n  tangibles:\n    decor:\n      label: 装修环境\n      hosts: [餐厅]\n"
+    lex = load_lexicon([_pack(tmp_path, text)], DIMS)
+    assert (lex.entries["餐厅"].role, lex.entries["餐厅"].sub_aspect) == ("host", "decor")
+    assert (lex.entries["生意"].role, lex.entries["生意"].dimension) == ("other", None)
+    assert lex.sub_aspects()["tangibles"] == ["decor"]
+
+
+def test_lexicon_ignore_patterns_load_and_bad_ones_report_line(tmp_path):
+    lex = load_lexicon([_pack(tmp_path, "ignore_patterns:\n  - '处理得?很?干净'\n")], DIMS)
+    assert [p.pattern for p in lex.ignore_patterns] == ["处理得?很?干净"]
+    with pytest.raises(DictionaryError, match=r"line 3 \[ignore_patterns\]: bad regular expression"):
+        load_lexicon([_pack(tmp_path, "ignore_patterns:\n  - '干净'\n  - '处理(得'\n", "bad.yaml")], DIMS)
+    with pytest.raises(DictionaryError, match="matches the empty string"):
+        load_lexicon([_pack(tmp_path, "ignore_patterns: ['x?']\n", "empty.yaml")], DIMS)
+
+
+def test_lexicon_later_pack_may_turn_a_free_term_into_a_bound_opinion(tmp_path):
+    first = _pack(tmp_path, "dimensions:\n  empathy:\n    attitude:\n      positive: [温暖, 热情]\n", "a.yaml")
+    second = _pack(tmp_path, "dimensions:\n  empathy:\n    attitude:\n      targets: [服务员]\n      bound_positive: [温暖]\n", "b.yaml")
+    lex = load_lexicon([first, second], DIMS)
+    assert "温暖" not in lex.entries and lex.entries["热情"].role == "opinion"
+    assert [(e.sub_aspect, e.polarity) for e in lex.bound["温暖"]] == [("attitude", 1)]
+
+
+def test_lexicon_a_pack_may_keep_a_term_free_and_bound(tmp_path):
+    # 一般 is a generic verdict and, for the décor, a bound one: the pack's own entry stays.
+    text = "opinions:\n  neutral: [一般]\ndimensions:\n  tangibles:\n    decor:\n      targets: [装修]\n      bound_negative: [一般]\n"
+    lex = load_lexicon([_pack(tmp_path, text)], DIMS)
+    assert lex.entries["一般"].role == "generic" and lex.bound["一般"][0].polarity == -1

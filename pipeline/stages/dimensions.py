@@ -1,13 +1,16 @@
 """dimensions: every clause → SERVQUAL dimension(s) and extra categories, with polarity.
 
-Lexicon terms are matched per clause by the runner-built matcher; a mention's polarity comes
-from its opinion term (negation respected) and the clause sentiment. Reviews that no lexicon
-term hits may fall back on their topic's dominant dimension (``topic_fallback``).
-``dim_<key>`` aggregates a review's mentions of each dimension.
+Lexicon terms are matched per clause by the runner-built matcher, once per distinct clause
+of a partition (dumps repeat clauses heavily); a mention's polarity comes from its opinion
+term (negation respected) and the clause sentiment, a weak mention's from the tone around it
+(:func:`pipeline.aspects.weak_context_score`). Reviews that no lexicon term hits may fall
+back on their topic's dominant dimension (``topic_fallback``). ``dim_<key>`` aggregates a
+review's mentions of each dimension.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import pandas as pd
@@ -28,21 +31,54 @@ def dim_columns(params: DimensionsParams) -> list[str]:
 
 
 def _lexicon_mentions(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> list[list[dict]]:
-    from pipeline.aspects import resolve_polarity
+    """Mention rows per review (see ``aspect_mentions.csv``).
+
+    The loop allocates many small acyclic objects (mention rows, cache entries); the cyclic
+    garbage collector is paused meanwhile, or it would walk the partition's clause and
+    token lists again and again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _match_rows(df, params, res)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _match_rows(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> list[list[dict]]:
+    from pipeline.aspects import Mention, resolve_polarity, weak_context_score
 
     matcher = res.matcher
     if matcher is None:
         raise StageError("stage 'dimensions' needs an aspect matcher in its resources; the runner builds it from dimensions.lexicons")
     sent = res.config.sentiment
+    low, high = sent.neutral_low, sent.neutral_high
+    wanted = frozenset(params.dimensions)
+    match = matcher.match
+    # Real dumps repeat clauses heavily (好吃, 服务很好, 环境不错): match each distinct clause once.
+    # The tokens are part of the key (compared, not hashed): they are jieba's cut of the clause.
+    seen: dict[str, tuple[list[str], list[tuple[Mention, str, bool]]]] = {}
+    empty: list = []
     all_mentions: list[list[dict]] = []
     review_scores = df["sentiment_score"].astype(float).tolist() if "sentiment_score" in df.columns else [None] * len(df)
     for clauses, toks, scores, review_score in zip(df["clauses"].tolist(), df["clause_tokens"].tolist(), df["clause_scores"].tolist(), review_scores):
         review_mentions: list[dict] = []
-        for ci, (clause, tokens, score) in enumerate(zip(clauses, toks, scores)):
-            for m in matcher.match(clause, tokens):
-                if m.dimension not in params.dimensions:
-                    continue
-                polarity, mscore = resolve_polarity(m, float(score), sent.neutral_low, sent.neutral_high, review_score=review_score)
+        ci = -1
+        for clause, tokens, score in zip(clauses, toks, scores):
+            ci += 1
+            cached = seen.get(clause)
+            if cached is None or cached[0] != tokens:
+                found = match(clause, tokens)
+                if found:
+                    found = [(m, "|".join(m.terms), m.weak and m.lexicon_polarity is None) for m in found if m.dimension in wanted]
+                cached = seen[clause] = (tokens, found or empty)
+            if cached[1] is empty:
+                continue
+            score = float(score)
+            for m, terms, toned in cached[1]:
+                tone = weak_context_score(review_score, scores, ci) if toned else review_score
+                polarity, mscore = resolve_polarity(m, score, low, high, review_score=tone)
                 review_mentions.append(
                     {
                         "clause_index": ci,
@@ -51,7 +87,7 @@ def _lexicon_mentions(df: pd.DataFrame, params: DimensionsParams, res: Resources
                         "sub_aspect": m.sub_aspect,
                         "polarity": polarity,
                         "score": round(float(mscore), 4),
-                        "terms": "|".join(m.terms),
+                        "terms": terms,
                         "source": "lexicon",
                     }
                 )
@@ -84,15 +120,23 @@ def run(df: pd.DataFrame, params: DimensionsParams, res: Resources) -> pd.DataFr
         _topic_fallback(df, all_mentions, res.topic_dimensions or {}, sent.neutral_low, sent.neutral_high)
     out = df.copy()
     out["mentions"] = pd.Series(all_mentions, index=out.index, dtype=object)
-    dim_values: dict[str, list[str]] = {k: [] for k in keys}
-    mentioned: list[str] = []
-    for ms in all_mentions:
+    n = len(all_mentions)
+    dim_values: dict[str, list[str]] = {k: [""] * n for k in keys}
+    mentioned: list[str] = [""] * n
+    for i, ms in enumerate(all_mentions):
+        if not ms:
+            continue
         by_dim: dict[str, list[str]] = {}
         for m in ms:
-            by_dim.setdefault(m["dimension"], []).append(m["polarity"])
-        for k in keys:
-            dim_values[k].append(aggregate_review(by_dim[k]) if k in by_dim else "")
-        mentioned.append(";".join(k for k in keys if k in by_dim))
+            pols = by_dim.get(m["dimension"])
+            if pols is None:
+                by_dim[m["dimension"]] = [m["polarity"]]
+            else:
+                pols.append(m["polarity"])
+        for k, pols in by_dim.items():
+            if k in dim_values:
+                dim_values[k][i] = aggregate_review(pols)
+        mentioned[i] = ";".join(k for k in keys if k in by_dim)
     out["dimensions"] = pd.array(mentioned, dtype="string")
     for k in keys:
         out[f"dim_{k}"] = pd.array(dim_values[k], dtype="string")
