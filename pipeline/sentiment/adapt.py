@@ -11,8 +11,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.errors import NotFittedError, PipelineError
-from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, transform_docs
-from pipeline.sentiment.model import check_docs, check_labels
+from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, fit_transform_docs
+from pipeline.sentiment.model import base_and_own_features, check_docs, check_labels
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,9 @@ class RatingAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin
         self.C = C
         self.base_scale = base_scale
 
-    def _base_feature(self, docs: list[list[str]]) -> sparse.csr_matrix:
-        p = np.clip(self.base.predict_proba(docs)[:, 1], _EPS, 1 - _EPS)
-        return sparse.csr_matrix((np.log(p / (1 - p)) * self.base_scale)[:, None])
+    def _design(self, p_base: np.ndarray, X_own) -> sparse.csr_matrix:
+        p = np.clip(p_base, _EPS, 1 - _EPS)
+        return sparse.hstack([sparse.csr_matrix((np.log(p / (1 - p)) * self.base_scale)[:, None]), X_own]).tocsr()
 
     def fit(self, docs: list[list[str]], y) -> RatingAdaptedModel:
         """Learn the correction on rated documents (1 positive, 0 negative).
@@ -52,7 +52,7 @@ class RatingAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin
         docs = check_docs(docs)
         y = check_labels(y, len(docs))
         self.vectorizer_ = TfidfVectorizer(analyzer=NgramAnalyzer(), sublinear_tf=True, min_df=2 if len(docs) >= 50 else 1, dtype=np.float32)
-        X = sparse.hstack([self._base_feature(docs), self.vectorizer_.fit_transform(docs)]).tocsr()
+        X = self._design(self.base.predict_proba(docs)[:, 1], fit_transform_docs(self.vectorizer_, docs))
         self.classifier_ = LogisticRegression(C=self.C, max_iter=2000, solver="liblinear", random_state=0).fit(X, y)
         self.classes_ = np.array([0, 1])
         self.train_prior_ = float(y.mean())
@@ -69,8 +69,7 @@ class RatingAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin
         docs = check_docs(docs)
         if not docs:
             return np.empty((0, 2))
-        X = sparse.hstack([self._base_feature(docs), transform_docs(self.vectorizer_, docs)]).tocsr()
-        return self.classifier_.predict_proba(X)
+        return self.classifier_.predict_proba(self._design(*base_and_own_features(self.base, self.vectorizer_, docs)))
 
     def predict(self, docs: list[list[str]]) -> np.ndarray:
         """1 (positive) where P(positive) >= 0.5, else 0."""

@@ -34,16 +34,20 @@ def calibration_design(z: np.ndarray, n_tokens, by_length: bool = True) -> np.nd
     return np.hstack([z, z * length, length])
 
 
-def fit_calibrator(z: np.ndarray, n_tokens, y, by_length: bool = True) -> LogisticRegression:
+def fit_calibrator(z: np.ndarray, n_tokens, y, by_length: bool = True, sample_weight=None) -> LogisticRegression:
     """Fit the calibrator on out-of-fold decision values (weak L2 keeps it stable)."""
     X = calibration_design(z, n_tokens, by_length)
-    return LogisticRegression(C=100.0, max_iter=1000, solver="lbfgs").fit(X, np.asarray(y, dtype=int))
+    return LogisticRegression(C=100.0, max_iter=1000, solver="lbfgs").fit(X, np.asarray(y, dtype=int), sample_weight=sample_weight)
 
 
 def apply_calibrator(calibrator: LogisticRegression, z: np.ndarray, n_tokens, by_length: bool = True) -> np.ndarray:
     """Calibrated P(positive) for decision values ``z`` of documents with ``n_tokens`` tokens."""
     X = calibration_design(z, n_tokens, by_length)
-    logit = X @ calibrator.coef_[0] + calibrator.intercept_[0]
+    # Column by column (not a BLAS product), so a document's score is the same bits whatever
+    # else is in the batch: chunkings, engines and the clause memo must all agree.
+    logit = np.full(len(X), float(calibrator.intercept_[0]))
+    for j, c in enumerate(calibrator.coef_[0].tolist()):
+        logit += X[:, j] * c
     return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
 
 

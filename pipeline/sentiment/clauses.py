@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
+import weakref
 
 import numpy as np
 
@@ -38,34 +40,119 @@ def clause_weights(
     Returns:
         One non-negative weight per clause.
     """
-    return np.array(_clause_weights(clauses, tokens, contrast_weight, degree_weight, tuple(contrast_words)), dtype=float)
+    if len(clauses) != len(tokens):
+        raise PipelineError(f"clause_weights got {len(clauses)} clauses but {len(tokens)} token lists.")
+    w, _ = _weights_and_turns([list(clauses)], [list(tokens)], contrast_weight, degree_weight, tuple(contrast_words))
+    return w
 
 
-def _clause_weights(clauses: list[str], tokens: list[list[str]], contrast_weight: float, degree_weight: float, contrast: tuple[str, ...]) -> list[float]:
-    weights = []
-    factor = 1.0
-    for clause, toks in zip(clauses, tokens):
-        if clause.startswith(contrast):
-            factor *= contrast_weight
-        w = factor
-        if degree_weight != 1.0 and not DEGREE_WORDS.isdisjoint(toks):
-            w *= degree_weight
-        weights.append(w if toks else 0.0)
-    return weights
+def _weights_and_turns(
+    clauses: list[list[str]], clause_tokens: list[list[list[str]]], contrast_weight: float, degree_weight: float, contrast: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every clause's weight (reviews one after another) and, per review, whether a clause
+    after its first opens with a contrast word: :func:`clause_weights` for many reviews at once."""
+    n = len(clauses)
+    counts = np.fromiter(map(len, clause_tokens), dtype=np.intp, count=n)
+    flat_clauses = list(itertools.chain.from_iterable(clauses))
+    flat_tokens = list(itertools.chain.from_iterable(clause_tokens))
+    m = len(flat_tokens)
+    is_contrast = np.fromiter(map(str.startswith, flat_clauses, itertools.repeat(contrast)), dtype=bool, count=m)
+    starts = np.cumsum(counts) - counts
+    running = np.cumsum(is_contrast)
+    before = np.concatenate([[0], running])[starts]  # contrast clauses before each review
+    owner = np.repeat(np.arange(n), counts)
+    seen = running - before[owner]  # contrast clauses so far in the clause's own review
+    w = np.power(float(contrast_weight), seen.astype(float))
+    if degree_weight != 1.0:
+        plain = np.fromiter(map(DEGREE_WORDS.isdisjoint, flat_tokens), dtype=bool, count=m)
+        w = np.where(plain, w, w * degree_weight)
+    w[np.fromiter(map(len, flat_tokens), dtype=np.intp, count=m) == 0] = 0.0
+    total = np.bincount(owner, weights=is_contrast, minlength=n)
+    first = np.zeros(n)
+    has = counts > 0
+    first[has] = is_contrast[starts[has]]
+    return w, (total - first) > 0
+
+
+# Scores of short documents (clauses, one-clause reviews) kept per model for the life of the
+# process: on a large dump the same clauses (味道不错, 服务很好) come back in every partition.
+# A document's probability does not depend on the batch it is scored in, so a remembered
+# score is exactly the score it would get again: the memo saves time and changes nothing.
+MEMO_MAX_TOKENS = 12
+MEMO_MAX_ENTRIES = 300_000
+_KEY_SEP = "\x00"
+_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MEMOS_LOCK = threading.Lock()
+_FITTED_PARTS = ("linear_", "calibrator_", "classifier_", "vectorizer_", "base", "experts_", "gates_", "domain_")
+
+
+def _memo(model) -> dict[str, float] | None:
+    """The memo of ``model``'s scores, emptied when the model was refitted since; None when
+    the model cannot be weakly referenced."""
+    stamp = tuple(id(getattr(model, a, None)) for a in _FITTED_PARTS)
+    try:
+        with _MEMOS_LOCK:
+            entry = _MEMOS.get(model)
+            if entry is None or entry[0] != stamp:
+                entry = (stamp, {})
+                _MEMOS[model] = entry
+    except TypeError:
+        return None
+    return entry[1]
+
+
+def clear_memo() -> None:
+    """Forget every remembered clause score (frees memory; results are unchanged)."""
+    with _MEMOS_LOCK:
+        _MEMOS.clear()
 
 
 def _predict_unique(model, docs: list[list[str]]) -> np.ndarray:
     """P(positive) of every document, each distinct token list scored once.
 
-    A one-clause review is its own clause, and short clauses (味道不错) repeat across reviews;
-    a document's probability does not depend on the others in the batch.
+    A one-clause review is its own clause, and short clauses (味道不错) repeat across reviews
+    and across partitions: short documents already scored by this model in this process are
+    taken from its memo (see ``MEMO_MAX_TOKENS``).
     """
     position: dict[tuple[str, ...], int] = {}
-    inverse = [position.setdefault(key, len(position)) for key in map(tuple, docs)]
-    if len(position) == len(docs):
-        return model.predict_proba(docs)[:, 1]
-    proba = model.predict_proba(list(map(list, position)))[:, 1]
-    return proba[np.asarray(inverse, dtype=np.intp)]
+    # Each distinct document keeps the index of its first occurrence.
+    inverse = np.fromiter(map(position.setdefault, map(tuple, docs), itertools.count()), dtype=np.intp, count=len(docs))
+    firsts = np.fromiter(position.values(), dtype=np.intp, count=len(position))
+    renumber = np.empty(len(docs), dtype=np.intp)
+    renumber[firsts] = np.arange(len(firsts))
+    inverse = renumber[inverse]
+    unique = [docs[i] for i in firsts.tolist()]
+    memo = _memo(model)
+    proba = np.empty(len(unique))
+    keys: list[str | None] = [None] * len(unique)
+    todo: list[int] = []
+    if memo is None:
+        todo = list(range(len(unique)))
+    else:
+        for i, doc in enumerate(unique):
+            if len(doc) <= MEMO_MAX_TOKENS:
+                key = _KEY_SEP.join(doc)
+                # A token holding the separator would make two documents share a key: not remembered.
+                if key.count(_KEY_SEP) == len(doc) - 1 or not doc:
+                    hit = memo.get(key)
+                    if hit is not None:
+                        proba[i] = hit
+                        continue
+                    keys[i] = key
+            todo.append(i)
+    if todo:
+        fresh = model.predict_proba(unique if len(todo) == len(unique) else [unique[i] for i in todo])[:, 1]
+        proba[todo] = fresh
+        if memo is not None:
+            room = MEMO_MAX_ENTRIES - len(memo)
+            for i, p in zip(todo, fresh.tolist()):
+                if room <= 0:
+                    break
+                key = keys[i]
+                if key is not None:
+                    memo[key] = p
+                    room -= 1
+    return proba[inverse]
 
 
 def score_reviews(
@@ -114,23 +201,17 @@ def score_reviews(
     if contrast_weight <= 0 or degree_weight <= 0:
         raise PipelineError(f"contrast_weight and degree_weight must be > 0, got {contrast_weight!r} and {degree_weight!r}.")
     n = len(clauses)
-    contrast = tuple(contrast_words)
-    flat: list[list[str]] = []
-    w: list[float] = []
-    turns = np.zeros(n, dtype=bool)
-    for i, (cl, toks) in enumerate(zip(clauses, clause_tokens)):
-        if len(cl) != len(toks):
-            raise PipelineError(f"review {i}: {len(cl)} clauses but {len(toks)} token lists.")
-        flat.extend(toks)
-        turns[i] = any(c.startswith(contrast) for c in cl[1:])
-        w.extend(_clause_weights(cl, toks, contrast_weight, degree_weight, contrast))
     counts = np.fromiter(map(len, clause_tokens), dtype=np.intp, count=n)
+    if not np.array_equal(np.fromiter(map(len, clauses), dtype=np.intp, count=n), counts):
+        i = int(np.flatnonzero(np.fromiter(map(len, clauses), dtype=np.intp, count=n) != counts)[0])
+        raise PipelineError(f"review {i}: {len(clauses[i])} clauses but {len(clause_tokens[i])} token lists.")
+    w, turns = _weights_and_turns(clauses, clause_tokens, contrast_weight, degree_weight, tuple(contrast_words))
+    flat = list(itertools.chain.from_iterable(clause_tokens))
     owner_arr = np.repeat(np.arange(n), counts)
     whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens] if review_weight > 0 else []
     batch = flat + whole
     proba = _predict_unique(model, batch) if batch else np.empty(0)
     p_clause = proba[: len(flat)]
-    w = np.asarray(w, dtype=float)
     wsum = np.bincount(owner_arr, weights=w, minlength=n)
     lsum = np.bincount(owner_arr, weights=w * _logit(p_clause), minlength=n)
     has_clause = wsum > 0

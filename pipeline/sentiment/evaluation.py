@@ -30,6 +30,11 @@ def label_scores(scores, neutral_low: float = 0.4, neutral_high: float = 0.6) ->
 def evaluate(y_true, scores, threshold: float = 0.5) -> dict:
     """Accuracy, macro-F1, AUC and confusion matrix of scores against 1/0 labels.
 
+    Every review counts: a score at or above ``threshold`` is a positive prediction, below it a
+    negative one. The neutral band (``sentiment_label == "neutral"``) is a reading aid for
+    people and does not remove reviews from these figures or count them as wrong; see
+    :func:`evaluate_band` for how the decided labels alone fare.
+
     Returns:
         ``{"n", "accuracy", "macro_f1", "auc", "confusion_matrix", "positive_share"}``; the
         matrix is ``[[tn, fp], [fn, tp]]``; ``auc`` is None when only one class is present.
@@ -52,6 +57,24 @@ def evaluate(y_true, scores, threshold: float = 0.5) -> dict:
         "auc": float(roc_auc_score(y, s)) if both else None,
         "confusion_matrix": confusion_matrix(y, pred, labels=[0, 1]).tolist(),
         "positive_share": float(y.mean()) if len(y) else float("nan"),
+    }
+
+
+def evaluate_band(y_true, scores, neutral_low: float = 0.4, neutral_high: float = 0.6) -> dict:
+    """How the labels a person sees fare: the share of reviews labelled neutral, and the
+    accuracy of the positive / negative labels on the other reviews.
+
+    Returns:
+        ``{"neutral_share", "decided", "decided_accuracy"}`` (accuracy NaN when every review is neutral).
+    """
+    y = np.asarray(y_true).astype(int)
+    labels = label_scores(scores, neutral_low, neutral_high)
+    decided = labels != "neutral"
+    correct = (labels == "positive") & (y == 1) | (labels == "negative") & (y == 0)
+    return {
+        "neutral_share": float((~decided).mean()) if len(y) else float("nan"),
+        "decided": int(decided.sum()),
+        "decided_accuracy": float(correct[decided].mean()) if decided.any() else float("nan"),
     }
 
 

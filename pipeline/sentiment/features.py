@@ -158,40 +158,57 @@ def _lookup(table: dict[str, int], keys, count: int) -> np.ndarray:
     return np.fromiter(map(table.get, keys, itertools.repeat(-1)), dtype=np.int64, count=count)
 
 
-def count_features(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Columns, n_features: int, dtype=np.float32) -> sparse.csr_array:
-    """The feature count matrix a vectorizer with ``analyzer`` builds, in bulk.
+def _factorize(tokens: list[str]) -> tuple[np.ndarray, list[str]]:
+    """(code of every token, distinct tokens in order of first appearance).
 
-    Equal, entry for entry, to counting ``analyzer(doc)`` against the vocabulary one document
-    at a time, but every look-up runs over all documents at once: tokens through dicts, word
-    pairs and character n-grams as integer keys in sorted arrays (about ten times faster).
+    Tokens repeat heavily (不, 很, 好...): dict and set look-ups then run once per distinct
+    token instead of once per token.
+    """
+    index = dict.fromkeys(tokens)
+    for i, tok in enumerate(index):
+        index[tok] = i
+    codes = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    return codes, list(index)
+
+
+def feature_entries(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Columns) -> tuple[np.ndarray, np.ndarray]:
+    """(document row, column) of every feature occurrence of ``analyzer(doc)`` found in ``cols``.
+
+    Every look-up runs over all documents at once: tokens through dicts (once per distinct
+    token), word pairs and character n-grams as integer keys in hash indexes.
     """
     n = len(docs)
     lens = np.fromiter(map(len, docs), dtype=np.int64, count=n)
     flat = list(itertools.chain.from_iterable(itertools.chain.from_iterable(zip(docs, itertools.repeat((_SEP,))))))
     tok_doc = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
-    rows: list[np.ndarray] = [tok_doc]
-    ids: list[np.ndarray] = [_lookup(cols.vocabulary, flat, len(flat))]
-    if analyzer.word_ngrams >= 2 and len(flat) > 1:
-        tid = _lookup(cols.pair_tokens, flat, len(flat))
-        both = (tid[:-1] >= 0) & (tid[1:] >= 0)
-        found = np.full(len(flat) - 1, -1, dtype=np.int64)
-        found[both] = cols.pairs.find((tid[:-1][both] << 32) | tid[1:][both])
-        ids.append(found)
-        rows.append(tok_doc[:-1])
-    for m in range(3, analyzer.word_ngrams + 1):
-        count = len(flat) - m + 1
-        if count > 0:
-            ids.append(_lookup(cols.vocabulary, map(" ".join, zip(*(flat[k:] for k in range(m)))), count))
-            rows.append(tok_doc[:count])
-    scope = analyzer.negation_scope
-    if scope > 0 and cols.negated and flat:
-        is_neg = np.fromiter(map(NEGATION_WORDS.__contains__, flat), dtype=bool, count=len(flat))
-        in_scope = np.zeros(len(flat), dtype=bool)
-        for k in range(1, min(scope, len(flat) - 1) + 1):
-            in_scope[k:] |= is_neg[:-k] & (tok_doc[:-k] == tok_doc[k:])
-        pos = np.flatnonzero(in_scope & ~is_neg)
-        ids.append(_lookup(cols.negated, map(flat.__getitem__, pos.tolist()), len(pos)))
-        rows.append(tok_doc[pos])
+    rows: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    if flat:
+        codes, uniques = _factorize(flat)
+        n_unique = len(uniques)
+        rows.append(tok_doc)
+        ids.append(_lookup(cols.vocabulary, uniques, n_unique)[codes])
+        if analyzer.word_ngrams >= 2 and len(flat) > 1:
+            tid = _lookup(cols.pair_tokens, uniques, n_unique)[codes]
+            both = (tid[:-1] >= 0) & (tid[1:] >= 0)
+            found = np.full(len(flat) - 1, -1, dtype=np.int64)
+            found[both] = cols.pairs.find((tid[:-1][both] << 32) | tid[1:][both])
+            ids.append(found)
+            rows.append(tok_doc[:-1])
+        for m in range(3, analyzer.word_ngrams + 1):
+            count = len(flat) - m + 1
+            if count > 0:
+                ids.append(_lookup(cols.vocabulary, map(" ".join, zip(*(flat[k:] for k in range(m)))), count))
+                rows.append(tok_doc[:count])
+        scope = analyzer.negation_scope
+        if scope > 0 and cols.negated:
+            is_neg = np.fromiter(map(NEGATION_WORDS.__contains__, uniques), dtype=bool, count=n_unique)[codes]
+            in_scope = np.zeros(len(flat), dtype=bool)
+            for k in range(1, min(scope, len(flat) - 1) + 1):
+                in_scope[k:] |= is_neg[:-k] & (tok_doc[:-k] == tok_doc[k:])
+            pos = np.flatnonzero(in_scope & ~is_neg)
+            ids.append(_lookup(cols.negated, uniques, n_unique)[codes[pos]])
+            rows.append(tok_doc[pos])
     lo, hi = analyzer.char_ngrams
     if hi > 0 and n:
         texts = list(map("".join, docs))
@@ -208,8 +225,13 @@ def count_features(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Column
             else:
                 ids.append(_lookup(cols.chars_long, map("".join, zip(*(big[k:] for k in range(m)))), count))
             rows.append(char_doc[:count])
-    row = np.concatenate(rows)
-    col = np.concatenate(ids)
+    if not ids:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(ids)
+
+
+def _count_matrix(row: np.ndarray, col: np.ndarray, n: int, n_features: int, dtype) -> sparse.csr_array:
+    """Feature counts from (row, column) occurrences (columns < 0 dropped), in canonical CSR form."""
     keep = col >= 0
     X = sparse.csr_array((np.ones(int(keep.sum()), dtype=dtype), (row[keep], col[keep])), shape=(n, n_features), dtype=dtype)
     X.sum_duplicates()
@@ -220,25 +242,221 @@ def count_features(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Column
     return X
 
 
-def transform_docs(vectorizer, docs: list[list[str]]):
-    """``vectorizer.transform(docs)`` for a fitted TF-IDF vectorizer: the same matrix, built
-    in bulk when its analyzer is an :class:`NgramAnalyzer` (others take sklearn's path)."""
-    analyzer = getattr(vectorizer, "analyzer", None)
-    tfidf = getattr(vectorizer, "_tfidf", None)
-    plain = (
-        isinstance(analyzer, NgramAnalyzer)
-        and tfidf is not None
+def count_features(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Columns, n_features: int, dtype=np.float32) -> sparse.csr_array:
+    """The feature count matrix a vectorizer with ``analyzer`` builds, in bulk.
+
+    Equal, entry for entry, to counting ``analyzer(doc)`` against the vocabulary one document
+    at a time (about ten times faster; see :func:`feature_entries`).
+    """
+    row, col = feature_entries(docs, analyzer, cols)
+    return _count_matrix(row, col, len(docs), n_features, dtype)
+
+
+def _plain(vectorizer) -> bool:
+    """True when ``vectorizer`` is a fitted TF-IDF vectorizer the bulk path reproduces exactly."""
+    return (
+        isinstance(getattr(vectorizer, "analyzer", None), NgramAnalyzer)
+        and getattr(vectorizer, "_tfidf", None) is not None
         and getattr(vectorizer, "input", None) == "content"
         and not getattr(vectorizer, "binary", True)
         and hasattr(vectorizer, "vocabulary_")
     )
-    if not plain or not docs:
+
+
+def transform_docs(vectorizer, docs: list[list[str]]):
+    """``vectorizer.transform(docs)`` for a fitted TF-IDF vectorizer: the same matrix, built
+    in bulk when its analyzer is an :class:`NgramAnalyzer` (others take sklearn's path)."""
+    if not _plain(vectorizer) or not docs:
         return vectorizer.transform(docs)
     cols = _columns(vectorizer)
     if not cols.usable:
         return vectorizer.transform(docs)
-    X = count_features(docs, analyzer, cols, len(cols.vocabulary), dtype=vectorizer.dtype)
-    return tfidf.transform(X, copy=False)
+    X = count_features(docs, vectorizer.analyzer, cols, len(cols.vocabulary), dtype=vectorizer.dtype)
+    return vectorizer._tfidf.transform(X, copy=False)
+
+
+def _bulk_vocabulary_entries(docs: list[list[str]], analyzer: NgramAnalyzer):
+    """Every feature occurrence of ``analyzer`` over ``docs`` as (rows, global key ids) plus a
+    function naming a global key id, without building one string per occurrence.
+
+    Returns None when the analyzer or the tokens need the string path: word n-grams above 2,
+    character n-grams above 3, or tokens that could make two kinds of feature share a name
+    (a space inside a token, a token starting with ``#`` or ``NEG_``, the separator).
+    """
+    import pandas as pd
+
+    lo, hi = analyzer.char_ngrams
+    if analyzer.word_ngrams > 2 or hi > _MAX_PACKED_CHARS:
+        return None
+    n = len(docs)
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+    flat = list(itertools.chain.from_iterable(itertools.chain.from_iterable(zip(docs, itertools.repeat((_SEP,))))))
+    codes, tokens = _factorize(flat)
+    sep = tokens.index(_SEP)
+    for tok in tokens:
+        if tok is not tokens[sep] and (" " in tok or _SEP in tok or tok[:1] == "#" or tok[:4] == "NEG_"):
+            return None
+    tok_doc = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
+    real = codes != sep
+    rows: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    namers = []
+    offset = 0
+
+    def add(row: np.ndarray, key: np.ndarray, namer) -> None:
+        nonlocal offset
+        local, uniques = pd.factorize(key, sort=False)
+        rows.append(row)
+        keys.append(local.astype(np.int64) + offset)
+        namers.append((offset, offset + len(uniques), np.asarray(uniques), namer))
+        offset += len(uniques)
+
+    add(tok_doc[real], codes[real], lambda k: tokens[k])
+    if analyzer.word_ngrams >= 2 and len(flat) > 1:
+        both = real[:-1] & real[1:]
+        t = len(tokens)
+        add(tok_doc[:-1][both], codes[:-1][both] * t + codes[1:][both], lambda k: tokens[k // t] + " " + tokens[k % t])
+    scope = analyzer.negation_scope
+    if scope > 0 and len(flat):
+        is_neg = np.fromiter(map(NEGATION_WORDS.__contains__, tokens), dtype=bool, count=len(tokens))[codes]
+        in_scope = np.zeros(len(flat), dtype=bool)
+        for k in range(1, min(scope, len(flat) - 1) + 1):
+            in_scope[k:] |= is_neg[:-k] & (tok_doc[:-k] == tok_doc[k:])
+        pos = np.flatnonzero(in_scope & ~is_neg & real)
+        add(tok_doc[pos], codes[pos], lambda k: "NEG_" + tokens[k])
+    if hi > 0 and n:
+        texts = list(map("".join, docs))
+        big = _SEP.join(texts)
+        chars = _codes(big)
+        text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        char_doc = np.repeat(np.arange(n, dtype=np.int64), text_lens + 1)[: len(big)]
+        is_sep = chars == ord(_SEP)
+        mask = (1 << _BITS) - 1
+        for m in range(max(lo, 1), hi + 1):
+            count = len(big) - m + 1
+            if count <= 0:
+                continue
+            ok = ~is_sep[:count]
+            for k in range(1, m):
+                ok &= ~is_sep[k : k + count]
+            add(
+                char_doc[:count][ok],
+                _pack(chars, m, count)[ok],
+                lambda key, m=m: "#" + "".join(chr((key >> (_BITS * (m - 1 - j))) & mask) for j in range(m)),
+            )
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0, lambda ids: []
+
+    def names(ids: np.ndarray) -> list[str]:
+        out: list[str] = [""] * len(ids)
+        for start, stop, uniques, namer in namers:
+            sel = np.flatnonzero((ids >= start) & (ids < stop))
+            for i, key in zip(sel.tolist(), uniques[ids[sel] - start].tolist()):
+                out[i] = namer(key)
+        return out
+
+    return np.concatenate(rows), np.concatenate(keys), offset, names
+
+
+def fit_transform_docs(vectorizer, docs: list[list[str]]):
+    """``vectorizer.fit_transform(docs)`` for a TF-IDF vectorizer with an :class:`NgramAnalyzer`.
+
+    Learns the same vocabulary (same terms, same columns) and returns the same matrix with
+    each row's entries in column order, but counts n-grams as integer keys over all documents
+    at once instead of sklearn's per-n-gram Python loop (several times faster). Settings this
+    path does not reproduce (``max_features``, ``max_df``, a fixed vocabulary, ``binary``, word
+    n-grams above 2...) take sklearn's path.
+    """
+    from numbers import Integral
+
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    analyzer = getattr(vectorizer, "analyzer", None)
+    simple = (
+        isinstance(analyzer, NgramAnalyzer)
+        and getattr(vectorizer, "input", None) == "content"
+        and not vectorizer.binary
+        and vectorizer.vocabulary is None
+        and vectorizer.max_features is None
+        and isinstance(vectorizer.min_df, Integral)
+        and isinstance(vectorizer.max_df, float)
+        and vectorizer.max_df == 1.0
+    )
+    docs = list(docs)
+    entries = _bulk_vocabulary_entries(docs, analyzer) if simple and docs else None
+    if entries is None:
+        return vectorizer.fit_transform(docs)
+    rows, keys, n_keys, names = entries
+    n = len(docs)
+    dfs = np.bincount(_count_matrix(rows, keys, n, n_keys, vectorizer.dtype).indices, minlength=n_keys)
+    kept = np.flatnonzero(dfs >= vectorizer.min_df)
+    if not len(kept):
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    terms = names(kept)
+    order = sorted(range(len(terms)), key=terms.__getitem__)
+    column = np.full(n_keys, -1, dtype=np.int64)
+    column[kept[np.asarray(order, dtype=np.int64)]] = np.arange(len(kept), dtype=np.int64)
+    X = _count_matrix(rows, column[keys], n, len(kept), vectorizer.dtype)
+    vectorizer.fixed_vocabulary_ = False
+    vectorizer.vocabulary_ = {terms[i]: col for col, i in enumerate(order)}
+    vectorizer._tfidf = TfidfTransformer(
+        norm=vectorizer.norm, use_idf=vectorizer.use_idf, smooth_idf=vectorizer.smooth_idf, sublinear_tf=vectorizer.sublinear_tf
+    )
+    vectorizer._tfidf.fit(X)
+    return vectorizer._tfidf.transform(X, copy=False)
+
+
+class _Union:
+    """Several vocabularies merged for one bulk feature pass: the merged columns plus, per
+    vectorizer, an array mapping a merged column to its own (-1 where it lacks the term)."""
+
+    def __init__(self, vectorizers) -> None:
+        self.refs = [weakref.ref(v) for v in vectorizers]
+        self.vocabularies = [v.vocabulary_ for v in vectorizers]
+        merged: dict[str, int] = {}
+        for vocabulary in self.vocabularies:
+            for term in vocabulary:
+                merged.setdefault(term, len(merged))
+        self.cols = _Columns(merged)
+        self.maps = []
+        for vocabulary in self.vocabularies:
+            m = np.full(len(merged) + 1, -1, dtype=np.int64)  # the last slot maps "absent" (-1)
+            m[np.fromiter((merged[t] for t in vocabulary), dtype=np.int64, count=len(vocabulary))] = np.fromiter(
+                vocabulary.values(), dtype=np.int64, count=len(vocabulary)
+            )
+            self.maps.append(m)
+
+    def matches(self, vectorizers) -> bool:
+        return len(vectorizers) == len(self.refs) and all(
+            r() is v and v.vocabulary_ is voc for r, v, voc in zip(self.refs, vectorizers, self.vocabularies)
+        )
+
+
+_UNIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def transform_stack(vectorizers: list, docs: list[list[str]]) -> list:
+    """``[transform_docs(v, docs) for v in vectorizers]``, the same matrices, from one feature
+    pass over the merged vocabularies when every vectorizer uses the same :class:`NgramAnalyzer`
+    settings (a base model and the correction fitted on a dump read the same n-grams)."""
+    vectorizers = list(vectorizers)
+    same = len(vectorizers) > 1 and all(_plain(v) for v in vectorizers) and len({repr(v.analyzer) for v in vectorizers}) == 1
+    if not same or not docs:
+        return [transform_docs(v, docs) for v in vectorizers]
+    key = vectorizers[-1]
+    with _COLUMNS_LOCK:
+        union = _UNIONS.get(key)
+        if union is None or not union.matches(vectorizers):
+            union = _Union(vectorizers)
+            _UNIONS[key] = union
+    if not union.cols.usable:
+        return [transform_docs(v, docs) for v in vectorizers]
+    row, col = feature_entries(docs, vectorizers[0].analyzer, union.cols)
+    out = []
+    for v, m in zip(vectorizers, union.maps):
+        X = _count_matrix(row, m[col], len(docs), len(v.vocabulary_), v.dtype)
+        out.append(v._tfidf.transform(X, copy=False))
+    return out
 
 
 class CompactVocabularyPickle:

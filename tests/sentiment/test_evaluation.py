@@ -25,3 +25,13 @@ def test_evaluation_metrics():
 
 def test_evaluation_single_class_has_no_auc():
     assert evaluate(np.ones(3), [0.9, 0.8, 0.2])["auc"] is None
+
+
+def test_evaluation_band_counts_neutral_apart():
+    from pipeline.sentiment import evaluate_band
+
+    band = evaluate_band([1, 1, 0, 0, 1], [0.9, 0.5, 0.2, 0.55, 0.3], neutral_low=0.4, neutral_high=0.6)
+    assert band["neutral_share"] == pytest.approx(0.4) and band["decided"] == 3
+    assert band["decided_accuracy"] == pytest.approx(2 / 3)
+    # evaluate() still counts the neutral reviews, cut at 0.5.
+    assert evaluate([1, 1, 0, 0, 1], [0.9, 0.5, 0.2, 0.55, 0.3])["accuracy"] == pytest.approx(0.6)

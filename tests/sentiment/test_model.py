@@ -86,3 +86,35 @@ def test_model_long_reviews_more_confident_than_their_parts(small_model, segment
     p_parts = small_model.predict_proba(parts)[:, 1]
     p_whole = small_model.predict_proba([[t for p in parts for t in p]])[0, 1]
     assert p_whole > p_parts.max()
+
+
+def test_model_sample_weight_leans_towards_weighted_documents():
+    docs = [["房间", "小"], ["房间", "小"], ["很", "满意"], ["太", "差"]] * 8
+    y = [1, 0, 1, 0] * 8
+    even = SentimentModel(calibration_folds=0).fit(docs, y).predict_proba([["房间", "小"]])[0, 1]
+    w = [3.0, 1.0, 1.0, 1.0] * 8
+    leaning = SentimentModel(calibration_folds=0).fit(docs, y, sample_weight=w).predict_proba([["房间", "小"]])[0, 1]
+    assert leaning > even
+    with pytest.raises(PipelineError, match="sample_weight"):
+        SentimentModel().fit(docs, y, sample_weight=[-1.0] * len(docs))
+
+
+def test_model_domain_expert_and_gate(small_model, segmenter):
+    assert small_model.domains == ["hotel"]
+    hotel = small_model.for_domain("hotel", 0.5)
+    assert hotel is not small_model and small_model.for_domain("restaurant") is small_model
+    assert small_model.for_domain("hotel", 0.0) is small_model
+    docs = [segmenter.cut(t) for t in ["酒店前台服务很热情，房间干净", "房间隔音太差，前台态度冷淡", "这本书的作者写得很好"]]
+    p_general = small_model.predict_proba(docs)[:, 1]
+    p_hotel = hotel.predict_proba(docs)[:, 1]
+    assert p_hotel[0] > 0.5 > p_hotel[1]
+    # The gate leaves a review far from the domain (a book) closer to the general score.
+    assert abs(p_hotel[2] - p_general[2]) < max(abs(p_hotel[0] - p_general[0]), abs(p_hotel[1] - p_general[1]))
+    np.testing.assert_array_equal(small_model.predict_proba(docs)[:, 1], p_general)  # the view changed nothing
+    with pytest.raises(PipelineError, match="between 0 and 1"):
+        small_model.for_domain("hotel", 1.5)
+
+
+def test_model_domains_must_match_documents():
+    with pytest.raises(PipelineError, match="domains"):
+        SentimentModel().fit(DOCS, Y, domains=["hotel"])
