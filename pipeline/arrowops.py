@@ -80,17 +80,23 @@ def concat_compact(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame()
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
-    columns = list(frames[0].columns)
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
     data = {}
     for name in columns:
-        parts = [f[name] if name in f.columns else pd.Series([None] * len(f), dtype="string") for f in frames]
+        parts = [f[name].reset_index(drop=True) if name in f.columns else _missing(frames, name, len(f)) for f in frames]
         if any(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
             cats = [p if isinstance(p.dtype, pd.CategoricalDtype) else p.astype("string").astype("category") for p in parts]
             cats = [c.cat.set_categories(c.cat.categories.astype(str)) for c in cats]
             data[name] = pd.Series(union_categoricals([c.array for c in cats]), name=name)
         else:
             data[name] = pd.concat(parts, ignore_index=True)
-    extra = [c for f in frames for c in f.columns if c not in columns]
-    for name in dict.fromkeys(extra):
-        data[name] = pd.concat([f[name] if name in f.columns else pd.Series([None] * len(f)) for f in frames], ignore_index=True)
     return pd.DataFrame(data)
+
+
+def _missing(frames: list[pd.DataFrame], name: str, n: int) -> pd.Series:
+    """``n`` missing values of column ``name``, typed like the frames that have it (an older
+    store without a newer column must not turn it into Python objects)."""
+    template = next(f[name] for f in frames if name in f.columns)
+    if isinstance(template.dtype, pd.CategoricalDtype):
+        return pd.Series(pd.Categorical([None] * n, categories=template.cat.categories))
+    return template.iloc[:0].reset_index(drop=True).reindex(range(n))
