@@ -27,6 +27,13 @@ def in_values(series: pd.Series, values: "pd.Series | pd.Index | list | set") ->
     return pc.is_in(arrow_strings(series), value_set=arrow_strings(values).combine_chunks(), skip_nulls=True).fill_null(False).to_numpy(zero_copy_only=False)
 
 
+def pa_mask(mask: np.ndarray):
+    """A boolean numpy mask as an Arrow array (for ``pyarrow.Table.filter``)."""
+    import pyarrow as pa
+
+    return pa.array(np.asarray(mask, dtype=bool))
+
+
 def positions_in(series: pd.Series, values: pd.Series) -> np.ndarray:
     """For each of ``series``, the position of its first equal in ``values``, or -1."""
     import pyarrow.compute as pc

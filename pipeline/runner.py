@@ -40,7 +40,7 @@ from pipeline.partition import (
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
-from pipeline.arrowops import compact, concat_compact, expand, in_values
+from pipeline.arrowops import compact, concat_compact, expand, in_values, pa_mask
 from pipeline.stages.report import DIGEST_COL
 from pipeline.segmenter import release_segmenters
 from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
@@ -196,7 +196,7 @@ def _report(run: _Run, res: Resources, collected: dict[str, Any], counts: dict[s
         # Nothing new in this dump: the report is the cumulative store as it was.
         feedback = empty_feedback_table(run.config)
     out_dir = Path(run.config.output.dir)
-    res.store = _load_store(out_dir, run.config)
+    res.store = _load_store(out_dir, run.config, replaced=feedback["review_id"])
     res.mentions = collected["mentions"] if collected["mentions"] is not None else mentions_table(pd.DataFrame({"review_id": [], "mentions": []}))
     t = time.perf_counter()
     run_stage("report", feedback, res)
@@ -472,14 +472,30 @@ def _settle_counts(run: _Run, accepted_ids: pd.Series) -> None:
     run.processed = pd.concat([run.processed, accepted[["review_id", "content_hash"]]], ignore_index=True)
 
 
-def _load_store(out_dir: Path, config: Config) -> dict[str, Any]:
+def _load_store(out_dir: Path, config: Config, replaced: pd.Series | None = None) -> dict[str, Any]:
     """What earlier runs left: cumulative feedback and mentions, the actions register, the
-    run history, and the actions file staff returned (empty on the first run)."""
+    run history, and the actions file staff returned (empty on the first run).
+
+    Feedback and mentions of ``replaced`` reviews (this run's) are dropped while still in
+    Arrow form, and label-like columns become categoricals: a ``--full`` rerun of a million
+    reviews never holds the old copy, and the kept history takes half the memory.
+    """
+    import pyarrow.parquet as pq
+
     store: dict[str, Any] = {}
     for name in ("feedback", "mentions", "actions"):
         p = out_dir / STORE_DIR / f"{name}.parquet"
-        if p.is_file():
+        if not p.is_file():
+            continue
+        if name == "actions" or replaced is None or not len(replaced):
             store[name] = pd.read_parquet(p)
+            continue
+        table = pq.read_table(p)
+        if "review_id" in table.column_names:
+            keep = ~in_values(pd.Series(table.column("review_id").to_pandas(), dtype="string"), replaced)
+            table = table.filter(pa_mask(keep))
+        store[name] = compact(table.to_pandas())
+        del table
     history = out_dir / STORE_DIR / "history.json"
     store["history"] = io.read_json(history) if history.is_file() else []
     if config.feedback.actions_return is not None:
