@@ -7,6 +7,7 @@ import itertools
 import logging
 import threading
 import weakref
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -101,6 +102,16 @@ def _pack(codes: np.ndarray, n: int, count: int) -> np.ndarray:
     for k in range(1, n):
         key = (key << _BITS) | codes[k : k + count]
     return key
+
+
+def _char_stream(docs: Sequence[Sequence[str]]) -> tuple[str, np.ndarray, np.ndarray]:
+    """Every document's text joined by ``_SEP`` into one string, its character codes, and
+    the document index of each character position (separators belong to the text before)."""
+    texts = list(map("".join, docs))
+    big = _SEP.join(texts)
+    text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    char_doc = np.repeat(np.arange(len(texts), dtype=np.int64), text_lens + 1)[: len(big)]
+    return big, _codes(big), char_doc
 
 
 def _codes(text: str) -> np.ndarray:
@@ -211,11 +222,7 @@ def feature_entries(docs: list[list[str]], analyzer: NgramAnalyzer, cols: _Colum
             rows.append(tok_doc[pos])
     lo, hi = analyzer.char_ngrams
     if hi > 0 and n:
-        texts = list(map("".join, docs))
-        big = _SEP.join(texts)
-        codes = _codes(big)
-        text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-        char_doc = np.repeat(np.arange(n, dtype=np.int64), text_lens + 1)[: len(big)]
+        big, codes, char_doc = _char_stream(docs)
         for m in range(max(lo, 1), hi + 1):
             count = len(big) - m + 1
             if count <= 0:
@@ -325,11 +332,7 @@ def _bulk_vocabulary_entries(docs: list[list[str]], analyzer: NgramAnalyzer):
         pos = np.flatnonzero(in_scope & ~is_neg & real)
         add(tok_doc[pos], codes[pos], lambda k: "NEG_" + tokens[k])
     if hi > 0 and n:
-        texts = list(map("".join, docs))
-        big = _SEP.join(texts)
-        chars = _codes(big)
-        text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-        char_doc = np.repeat(np.arange(n, dtype=np.int64), text_lens + 1)[: len(big)]
+        big, chars, char_doc = _char_stream(docs)
         is_sep = chars == ord(_SEP)
         mask = (1 << _BITS) - 1
         for m in range(max(lo, 1), hi + 1):
