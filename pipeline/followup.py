@@ -96,7 +96,7 @@ def reconcile_actions(
         for c in cols:
             if c not in reg.columns:
                 reg[c] = ""
-        from pipeline.report._common import in_values
+        from pipeline.arrowops import in_values
 
         new = current[~in_values(current["action_id"], reg["action_id"])].copy()
         new["first_seen"] = run_date.isoformat()

@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import pandas as pd
 
 from pipeline import io
+from pipeline.arrowops import compact, concat_compact, expand, in_values, pa_mask
 from pipeline.config import Config
 from pipeline.engine import make_engine
 from pipeline.errors import ConfigError, InputError, StageError
@@ -40,7 +41,6 @@ from pipeline.partition import (
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
-from pipeline.arrowops import compact, concat_compact, expand, in_values, pa_mask
 from pipeline.stages.report import DIGEST_COL
 from pipeline.segmenter import release_segmenters
 from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash

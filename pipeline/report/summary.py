@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 
 from pipeline.report._common import (
-    in_values,
     FEEDBACK_TYPES,
     PRIORITY_ORDER,
     SENTIMENT_LABELS,
     column,
+    in_values,
     label_for,
     numeric,
     rounded,
