@@ -148,7 +148,7 @@ def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResul
     if "feedback_type" in df.columns and "mentions" in df.columns:
         feedback = feedback_table(df, ctx.config)
         if ctx.config.clean.flag_duplicates:
-            feedback = add_digests(feedback, df["text"])
+            feedback = add_digests(feedback, df)
         mentions = mentions_table(df)
     all_rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
     return PartitionResult(feedback, mentions, all_rejects, frames, timings, len(df))

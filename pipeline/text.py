@@ -18,7 +18,7 @@ from pipeline.segmenter import SEGMENT_BACKENDS, Segmenter, get_segmenter, parse
 
 __all__ = [
     "CLAUSE_PUNCT", "DEFAULT_CONTRAST_WORDS", "PII_MASKS", "PII_PATTERNS", "SEGMENT_BACKENDS", "Segmenter",
-    "count_cjk", "get_segmenter", "mask_pii", "normalize_unicode", "parse_user_dict", "read_word_list",
+    "count_cjk", "get_segmenter", "has_cjk", "mask_pii", "normalize_unicode", "parse_user_dict", "read_word_list",
     "split_clauses", "starts_with_contrast", "strip_noise", "to_halfwidth", "to_simplified",
 ]
 
@@ -102,16 +102,27 @@ def to_simplified(text: str) -> str:
     return _t2s_converter().convert(text)
 
 
+# Every url, tag, entity and emoji holds one of these: most reviews hold none and skip
+# the three substitutions.
+_NOISE_HINT_RE = re.compile(r"[<&]|(?i:https?://|www\.)|" + EMOJI_RE.pattern)
+
+
 def strip_noise(text: str, *, urls: bool = True, html: bool = True, emoji: bool = True) -> str:
     """Remove urls, html tags and emoji, collapse repeated punctuation and whitespace."""
+    if (html or urls or emoji) and _NOISE_HINT_RE.search(text):
+        text = _strip_markup(text, urls=urls, html=html, emoji=emoji)
+    text = REPEAT_PUNCT_RE.sub(r"\1", text)
+    return WHITESPACE_RE.sub(" ", text).strip()
+
+
+def _strip_markup(text: str, *, urls: bool, html: bool, emoji: bool) -> str:
     if html:
         text = HTML_ENTITY_RE.sub(_unescape_entity, HTML_TAG_RE.sub(" ", text))
     if urls:
         text = URL_RE.sub(" ", text)
     if emoji:
         text = EMOJI_RE.sub(" ", text)
-    text = REPEAT_PUNCT_RE.sub(r"\1", text)
-    return WHITESPACE_RE.sub(" ", text).strip()
+    return text
 
 
 def _unescape_entity(m: re.Match[str]) -> str:
@@ -124,6 +135,17 @@ def _unescape_entity(m: re.Match[str]) -> str:
 def count_cjk(text: str) -> int:
     """Number of CJK ideographs in ``text``."""
     return len(CJK_RE.findall(text))
+
+
+def has_cjk(text: str, at_least: int = 1) -> bool:
+    """Whether ``text`` holds at least ``at_least`` CJK ideographs (stops looking once it has)."""
+    pos = 0
+    for _ in range(at_least):
+        m = CJK_RE.search(text, pos)
+        if m is None:
+            return False
+        pos = m.end()
+    return True
 
 
 # --- personal data --------------------------------------------------------------------------

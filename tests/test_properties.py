@@ -112,6 +112,53 @@ def test_properties_clean_text_without_options_returns_str(text):
     assert isinstance(clean_text(text, params), str)
 
 
+CLEAN_VARIANTS = [
+    CleanParams(),
+    CleanParams(mask_pii=False),
+    CleanParams(fullwidth_to_halfwidth=False),
+    CleanParams(strip_emoji=False, pii_kinds=["phone"]),
+]
+
+
+@SETTINGS
+@given(texts=TEXTS, variant=st.integers(0, len(CLEAN_VARIANTS) - 1))
+def test_properties_clean_digests_match_digests_of_the_masked_text(texts, variant):
+    """The digest the clean stage reads off its normalised text is the one computed from
+    scratch on the text it outputs (stores from earlier runs compare with these)."""
+    from pipeline.stages import clean
+
+    frame = pd.DataFrame({"review_id": [f"r{i}" for i in range(len(texts))], "text": pd.array(texts, dtype="string")})
+    out = clean.run(frame, CLEAN_VARIANTS[variant], Resources(config=None))
+    expected = clean.duplicate_digests(out["text"].tolist())
+    assert out[clean.DIGEST_COL].to_numpy(np.uint64).tolist() == expected.tolist()
+
+
+@SETTINGS
+@given(text=TEXT, flags=st.tuples(st.booleans(), st.booleans(), st.booleans()))
+def test_properties_strip_noise_matches_unconditional_substitution(text, flags):
+    """Skipping the markup substitutions on texts without a hint of markup changes nothing."""
+    from pipeline import text as tx
+
+    urls, html, emoji = flags
+    ref = text
+    if html:
+        ref = tx.HTML_ENTITY_RE.sub(tx._unescape_entity, tx.HTML_TAG_RE.sub(" ", ref))
+    if urls:
+        ref = tx.URL_RE.sub(" ", ref)
+    if emoji:
+        ref = tx.EMOJI_RE.sub(" ", ref)
+    ref = tx.WHITESPACE_RE.sub(" ", tx.REPEAT_PUNCT_RE.sub(r"\1", ref)).strip()
+    assert tx.strip_noise(text, urls=urls, html=html, emoji=emoji) == ref
+
+
+@SETTINGS
+@given(text=TEXT, k=st.integers(0, 4))
+def test_properties_has_cjk_agrees_with_count(text, k):
+    from pipeline.text import count_cjk, has_cjk
+
+    assert has_cjk(text, k) == (count_cjk(text) >= k)
+
+
 # --- clauses --------------------------------------------------------------------------------
 
 

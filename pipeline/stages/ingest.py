@@ -8,6 +8,7 @@ source_row`` plus ``ingest_notes`` for values that were dropped (an unparseable 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -84,6 +85,9 @@ def check_columns(columns: list[str], mapping: ColumnMap, required: list[str] | 
     return mapping.model_copy(update={f: None for f in absent})
 
 
+# A dump holds few distinct dates and ratings (a million reviews over a year: ~365 dates),
+# so each distinct value is parsed once; the caches are bounded for dumps with timestamps.
+@functools.lru_cache(maxsize=1 << 16)
 def parse_date(value: str) -> str | None:
     """``YYYY-MM-DD`` for a recognisable date, else None."""
     v = value.strip()
@@ -101,6 +105,7 @@ def parse_date(value: str) -> str | None:
     return None if pd.isna(ts) else ts.strftime("%Y-%m-%d")
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def parse_rating(value: str, low: float, high: float) -> float | None:
     """A numeric rating within [low, high] (``4``, ``4.5``, ``5星``), else None."""
     m = _STAR_RE.match(value or "")

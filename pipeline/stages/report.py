@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.config import Config, ReportParams
 from pipeline.stages.base import Resources
+from pipeline.stages.clean import DIGEST_COL  # noqa: F401  (internal store column, re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +27,6 @@ PRODUCES: tuple[str, ...] = ()
 BASE_COLUMNS = ["review_id", "text", "date", "rating", "source", "store"]
 TAIL_COLUMNS = ["sentiment_score", "sentiment_label", "topic_id", "topic_keywords", "dimensions"]
 FEEDBACK_COLUMNS = ["feedback_type", "priority", "owner", "action", "due_date", "escalation", "duplicate_of", "topic_prob", "source_row", "ingest_notes"]
-#: Internal column of the cumulative store: each review's duplicate digest (not in the contract).
-DIGEST_COL = "dup_digest"
 MENTION_COLUMNS = ["review_id", "clause_index", "clause", "dimension", "sub_aspect", "polarity", "score", "terms", "source"]
 
 
@@ -83,13 +82,18 @@ def merge_with_store(feedback: pd.DataFrame, mentions: pd.DataFrame, store: dict
     return merged_fb, mentions
 
 
-def add_digests(feedback: pd.DataFrame, texts: pd.Series) -> pd.DataFrame:
+def add_digests(feedback: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
     """Attach each review's duplicate digest (:data:`DIGEST_COL`), computed where the rows are
-    processed (in parallel) so the report need not read every text again. The column stays
-    in the cumulative store; the contract files leave it out."""
+    processed (in parallel) so the report need not read every text again: the clean stage's,
+    or from ``df["text"]`` when the frame comes from a cache written without one. The column
+    stays in the cumulative store; the contract files leave it out."""
     from pipeline.stages.clean import duplicate_digests
 
-    feedback[DIGEST_COL] = pd.array(duplicate_digests(texts.fillna("").astype(str).tolist()), dtype="UInt64")
+    if DIGEST_COL in df.columns:
+        digests = df[DIGEST_COL].to_numpy(dtype=np.uint64)
+    else:
+        digests = duplicate_digests(df["text"].fillna("").astype(str).tolist())
+    feedback[DIGEST_COL] = pd.array(digests, dtype="UInt64")
     return feedback
 
 
