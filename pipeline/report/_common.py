@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.arrowops import in_values  # noqa: F401  (re-exported for the report modules)
+from pipeline.arrowops import as_strings, in_values  # noqa: F401  (in_values re-exported for the report modules)
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,12 @@ def clean_str(series: pd.Series) -> pd.Series:
     """Strings with missing values as ``''`` and surrounding whitespace removed."""
     # Arrow-backed strings, not Python objects: on a million-row table that is the
     # difference between tens and hundreds of MB per column.
-    return series.astype("string").fillna("").str.strip()
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Clean each category once, not each row (unless cleaning makes two of them equal).
+        categories = series.cat.categories.astype("string").fillna("").str.strip()
+        if categories.is_unique:
+            return as_strings(series.cat.rename_categories(categories)).fillna("")
+    return as_strings(series).fillna("").str.strip()
 
 
 def column(df: pd.DataFrame, name: str) -> pd.Series:

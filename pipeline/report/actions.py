@@ -141,7 +141,7 @@ def build_actions_table(feedback: pd.DataFrame, mentions: pd.DataFrame) -> pd.Da
     owners = column(chosen, "owner")
     table = pd.DataFrame(
         {
-            "action_id": [make_action_id(r, o) for r, o in zip(ids, owners)],
+            "action_id": [make_action_id(r, o) for r, o in zip(ids.tolist(), owners.tolist())],
             "review_id": ids,
             "store": column(chosen, "store"),
             "date": column(chosen, "date"),

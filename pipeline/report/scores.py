@@ -24,8 +24,10 @@ def _tally(groups: pd.Series, values: pd.Series) -> dict[tuple[str, str], int]:
     """``{(group, value): count}`` for aligned group keys and values."""
     if len(groups) == 0:
         return {}
-    g_codes, g_names = pd.factorize(groups.to_numpy(), use_na_sentinel=True)
-    v_codes, v_names = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+    # Factorising the arrays (not .to_numpy()) keeps Arrow strings in Arrow: no Python
+    # object per row.
+    g_codes, g_names = pd.factorize(groups.array, use_na_sentinel=True)
+    v_codes, v_names = pd.factorize(values.array, use_na_sentinel=True)
     ok = (g_codes >= 0) & (v_codes >= 0)  # missing keys are not counted, as in a groupby
     width = max(len(v_names), 1)
     counts = np.bincount(g_codes[ok] * width + v_codes[ok], minlength=len(g_names) * width)
