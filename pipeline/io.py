@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import pickle
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -319,6 +320,12 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write bytes atomically (temporary file, fsync, rename)."""
     with atomic_file(path) as tmp:
         tmp.write_bytes(data)
+
+
+def copy_atomic(source: str | Path, path: str | Path) -> None:
+    """Copy a file atomically (temporary file, fsync, rename)."""
+    with atomic_file(path) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

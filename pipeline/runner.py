@@ -526,7 +526,11 @@ def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, in
     io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
     if counts["new"] + counts["changed"]:
         run_dir = out_dir / "runs" / run.run_id
-        io.write_csv(run_dir / "classified_feedback.csv", feedback[in_values(feedback["review_id"], new_ids)])
+        this_run = in_values(feedback["review_id"], new_ids)
+        if this_run.all():  # a first or --full run: the same rows as the file just written
+            io.copy_atomic(out_dir / "classified_feedback.csv", run_dir / "classified_feedback.csv")
+        else:
+            io.write_csv(run_dir / "classified_feedback.csv", feedback[this_run])
         io.write_csv(run_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
 
 
