@@ -38,7 +38,7 @@ class Resources:
             ``sentiment.fit`` when ``adapt_prior`` is on.
         topic_dimensions: topic id -> dominant dimension for the topic fallback, set by
             ``dimensions.fit``.
-        seen_ids: review id -> first row and text digest across every chunk of the dump (``ingest``;
+        seen_ids: review id -> first row and text hash across every chunk of the dump (``ingest``;
             packed into one int where it can be).
         text_counts: text digest -> rows so far without an id, for stable content ids (``ingest``).
         mentions: the evidence table of the reviews the ``report`` stage receives.
@@ -53,7 +53,7 @@ class Resources:
     topic_model_fitted: bool = False
     sentiment_prior: tuple[float, float] | None = None
     topic_dimensions: dict[int, str] | None = None
-    seen_ids: dict[str, int | tuple[str, bytes]] = field(default_factory=dict)
+    seen_ids: dict[str, int | tuple[str, int]] = field(default_factory=dict)
     text_counts: dict[bytes, int] = field(default_factory=dict)
     mentions: Any = None
     facts: dict[str, Any] = field(default_factory=dict)
