@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
@@ -402,18 +402,19 @@ def _top_ids(topic_word: np.ndarray, n: int, term_prob: np.ndarray, relevance: f
 
 
 def _count_matrix(docs: Sequence[Sequence[str]], index: dict[str, int], n_terms: int) -> sp.csr_matrix:
-    """Document-term counts of the terms in ``index`` (unknown tokens are dropped)."""
-    indptr, ids, cts = [0], [], []
-    for doc in docs:
-        counter = Counter(index[t] for t in doc if t in index)
-        for term_id in sorted(counter):
-            ids.append(term_id)
-            cts.append(counter[term_id])
-        indptr.append(len(ids))
-    return sp.csr_matrix(
-        (np.asarray(cts, dtype=np.float64), np.asarray(ids, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(docs), n_terms),
+    """Document-term counts of the terms in ``index`` (unknown tokens are dropped), in
+    canonical form (sorted column indices, no duplicates). One lookup per token; the
+    counting is done by scipy."""
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    get = index.get
+    term_ids = np.fromiter((get(t, -1) for t in itertools.chain.from_iterable(docs)), dtype=np.int64, count=int(lengths.sum()))
+    doc_ids = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    known = term_ids >= 0
+    counts = sp.csr_matrix(
+        (np.ones(int(known.sum()), dtype=np.float64), (doc_ids[known], term_ids[known])), shape=(len(docs), n_terms)
     )
+    counts.sum_duplicates()
+    return counts
 
 
 def _atomic_write(path: Path, write) -> None:
