@@ -134,6 +134,15 @@ def test_properties_clean_digests_match_digests_of_the_masked_text(texts, varian
 
 
 @SETTINGS
+@given(text=TEXT | st.text())
+def test_properties_duplicate_key_keeps_exactly_the_letters_and_digits(text):
+    """Digests in stores written by earlier versions kept the characters str.isalnum() keeps."""
+    from pipeline.stages.clean import _alnum
+
+    assert _alnum(text) == "".join(ch for ch in text if ch.isalnum())
+
+
+@SETTINGS
 @given(text=TEXT, flags=st.tuples(st.booleans(), st.booleans(), st.booleans()))
 def test_properties_strip_noise_matches_unconditional_substitution(text, flags):
     """Skipping the markup substitutions on texts without a hint of markup changes nothing."""
