@@ -3,7 +3,9 @@
 Stages are pure; everything that touches disk goes through :mod:`pipeline.io` (and the state
 store in :mod:`pipeline.store`). The per-row stages run per partition through an engine
 (:mod:`pipeline.engine`); ``ingest`` and the incremental filter run here, chunk after chunk;
-stages with a ``fit`` learn the dump-level state from a sample first.
+stages with a ``fit`` learn the dump-level state from a sample first. The run's counts and the
+incremental filter are in :mod:`pipeline.accounting`; the cumulative store, the contract files
+and the manifest in :mod:`pipeline.outputs`.
 """
 
 from __future__ import annotations
@@ -12,25 +14,23 @@ import datetime as dt
 import itertools
 import logging
 import os
-import platform
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 
 from pipeline import io
-from pipeline.arrowops import compact, concat_compact, expand, in_values, pa_mask
+from pipeline.accounting import RunState, drop_already_processed, make_pairs, settle_counts
+from pipeline.arrowops import compact, concat_compact
 from pipeline.config import Config
 from pipeline.engine import make_engine
 from pipeline.errors import ConfigError, InputError, StageError
 from pipeline.partition import (
     PARTITION_STAGES,
-    REJECT_COLUMNS,
     PartitionContext,
     check_requires,
     empty_rejects,
@@ -38,18 +38,17 @@ from pipeline.partition import (
     run_stage,
     split_rejects,
 )
+from pipeline.outputs import build_manifest, load_store, write_outputs
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
-from pipeline.stages.report import DIGEST_COL
 from pipeline.segmenter import release_segmenters
-from pipeline.store import STORE_DIR, StateStore, run_lock, text_hash
+from pipeline.store import StateStore, run_lock
 
 logger = logging.getLogger(__name__)
 
 # Rough bytes per review in a dump, to decide from the file size whether to cache every stage.
 CACHE_BYTES_PER_ROW = 200
-PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented", "rjieba", "dask", "distributed")
 
 
 @dataclass
@@ -85,32 +84,6 @@ def cache_dir(config: Config) -> Path:
     return Path(config.output.cache_dir) if config.output.cache_dir else Path(config.output.dir) / ".cache"
 
 
-@dataclass
-class _Run:
-    """Mutable state of one run, passed between the runner's steps."""
-
-    config: Config
-    stages: list[str]
-    run_id: str
-    started: dt.datetime
-    rejects: list[pd.DataFrame] = field(default_factory=list)
-    rows_read: int = 0
-    input_facts: dict[str, Any] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "skipped": 0})
-    # (review_id, content_hash) of the reviews this run processed, for the state store.
-    processed: pd.DataFrame = field(default_factory=lambda: _pairs([], []))
-    # Per ingested chunk: review_id, status code (n/c/u) and content hash of the kept rows.
-    pending: list[pd.DataFrame] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def add_time(self, name: str, seconds: float) -> None:
-        self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 3)
-
-    def all_rejects(self) -> pd.DataFrame:
-        frames = [r for r in self.rejects if len(r)]
-        return pd.concat(frames, ignore_index=True) if frames else empty_rejects()
-
-
 def run_pipeline(config: Config, *, start: str | None = None, end: str | None = None, run_date: dt.date | None = None) -> RunResult:
     """Run the selected stages under the output folder's lock and write their outputs.
 
@@ -131,7 +104,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     stages = select_stages(start, end)
     out_dir = Path(config.output.dir)
     started = dt.datetime.now(dt.timezone.utc)
-    run = _Run(config, stages, started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6], started)
+    run = RunState(config, stages, started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6], started)
     t0 = time.perf_counter()
     with run_lock(out_dir), StateStore(out_dir) as state:
         frames = _open_input(run)
@@ -155,7 +128,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         _gather(collected)
         logger.info("tables gathered (rss %.0f MB)", memory_mb()[0])
         if collected["feedback"] is not None and stages[0] == "ingest":
-            _settle_counts(run, collected["feedback"]["review_id"].astype("string"))
+            settle_counts(run, collected["feedback"]["review_id"].astype("string"))
         accepted = collected["rows"] + run.counts.get("skipped", 0)
         rejects = run.all_rejects()
         if accepted + len(rejects) != run.rows_read:
@@ -173,7 +146,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         counts = {"read": run.rows_read, "accepted": accepted, "rejected": len(rejects), **run.counts}
         if "report" in stages:
             _report(run, res, collected, counts, rejects, state)
-        manifest = _manifest(run, res, counts)
+        manifest = build_manifest(run, res, counts)
         manifest["peak_memory_mb"] = round(memory_mb()[1], 1)
         run.timings["total"] = round(time.perf_counter() - t0, 3)
         manifest["timings_s"] = run.timings
@@ -185,7 +158,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     return RunResult(out_dir, run.rows_read, accepted, len(rejects), run.timings, manifest)
 
 
-def _report(run: _Run, res: Resources, collected: dict[str, Any], counts: dict[str, int], rejects: pd.DataFrame, state: StateStore) -> None:
+def _report(run: RunState, res: Resources, collected: dict[str, Any], counts: dict[str, int], rejects: pd.DataFrame, state: StateStore) -> None:
     """Run the report stage on the whole table, write every output, record the run."""
     from pipeline.stages.report import empty_feedback_table, mentions_table
 
@@ -196,7 +169,7 @@ def _report(run: _Run, res: Resources, collected: dict[str, Any], counts: dict[s
         # Nothing new in this dump: the report is the cumulative store as it was.
         feedback = empty_feedback_table(run.config)
     out_dir = Path(run.config.output.dir)
-    res.store = _load_store(out_dir, run.config, replaced=feedback["review_id"])
+    res.store = load_store(out_dir, run.config, replaced=feedback["review_id"])
     res.mentions = collected["mentions"] if collected["mentions"] is not None else mentions_table(pd.DataFrame({"review_id": [], "mentions": []}))
     t = time.perf_counter()
     run_stage("report", feedback, res)
@@ -222,7 +195,7 @@ def memory_mb() -> tuple[float, float]:
     return current, peak
 
 
-def _open_input(run: _Run) -> Iterator[pd.DataFrame]:
+def _open_input(run: RunState) -> Iterator[pd.DataFrame]:
     """Chunks of the dump (when ingest runs) or the cached output of the stage before ``--from``."""
     config = run.config
     if run.stages[0] == "ingest":
@@ -248,7 +221,7 @@ def _open_input(run: _Run) -> Iterator[pd.DataFrame]:
     run.input_facts = meta.get("input", {})
     run.counts = dict(meta.get("counts", run.counts))
     pairs = meta.get("processed", [])
-    run.processed = _pairs([p[0] for p in pairs], [p[1] for p in pairs])
+    run.processed = make_pairs([p[0] for p in pairs], [p[1] for p in pairs])
     logger.info("loaded cached %r output (%d rows) from %s", prev, len(df), cdir)
     return iter([df])
 
@@ -264,19 +237,19 @@ def _check_header(frames: Iterator[pd.DataFrame], config: Config) -> Iterator[pd
     return itertools.chain([first], frames)
 
 
-def _ingest_stream(chunks: Iterator[pd.DataFrame], run: _Run, res: Resources, state: StateStore) -> Iterator[pd.DataFrame]:
+def _ingest_stream(chunks: Iterator[pd.DataFrame], run: RunState, res: Resources, state: StateStore) -> Iterator[pd.DataFrame]:
     """Ingest chunk after chunk (ids are checked across chunks), then drop reviews already processed."""
     for raw in chunks:
         run.rows_read += len(raw)
         df, rej, sec = run_stage("ingest", raw, res)
         run.add_time("ingest", sec)
         run.rejects.append(rej)
-        df = _drop_already_processed(df, run, state, run.config.output.incremental)
+        df = drop_already_processed(df, run, state, run.config.output.incremental)
         if len(df):
             yield df.reset_index(drop=True)
 
 
-def _keep_frames(run: _Run, config: Config) -> bool:
+def _keep_frames(run: RunState, config: Config) -> bool:
     """Whether to cache every stage's frame: small runs only (estimated from the file size)."""
     if run.stages[0] != "ingest":
         return True
@@ -295,7 +268,7 @@ def _take_sample(frames: Iterator[pd.DataFrame], size: int) -> tuple[list[pd.Dat
     return head, frames
 
 
-def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: _Run, res: Resources) -> None:
+def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunState, res: Resources) -> None:
     """Let every stage with a ``fit`` learn the dump-level state from the first reviews."""
     fitting = [s for s in part_stages if hasattr(STAGES[s], "fit")]
     if not fitting:
@@ -319,7 +292,7 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: _Run, 
     logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), n_sample, run.timings["fit"], memory_mb()[0])
 
 
-def _map_partitions(run: _Run, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
+def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
     """Run the partition function over every chunk with the configured engine; collect results.
 
     On runs too large to cache, each partition's tables are spilled to disk as they arrive
@@ -429,133 +402,5 @@ def _trim_heap() -> None:
         pass
 
 
-def _cache_meta(run: _Run, stage: str) -> dict[str, Any]:
+def _cache_meta(run: RunState, stage: str) -> dict[str, Any]:
     return {"stage": stage, "rows_read": run.rows_read, "input": run.input_facts, "config": run.config.fingerprint(), "counts": run.counts, "processed": run.processed.to_numpy().tolist()}
-
-
-def _pairs(ids: list[str] | pd.Series, hashes: list[str] | pd.Series) -> pd.DataFrame:
-    """A (review_id, content_hash) table with arrow-backed strings (compact at a million rows)."""
-    return pd.DataFrame({"review_id": pd.array(ids, dtype="string"), "content_hash": pd.array(hashes, dtype="string")})
-
-
-def _drop_already_processed(df: pd.DataFrame, run: _Run, state: StateStore, incremental: bool) -> pd.DataFrame:
-    """When incremental, drop reviews processed before with the same text; remember what each
-    kept review is (new, changed, unchanged) and its text hash, for the state store."""
-    ids = df["review_id"].astype(str).tolist()
-    hashes = [text_hash(t) for t in df["text"].astype(str).tolist()]
-    known = state.known_hashes(ids)
-    statuses = ["n" if rid not in known else "u" if known[rid] == h else "c" for rid, h in zip(ids, hashes)]
-    keep = [not (incremental and code == "u") for code in statuses]
-    skipped = len(keep) - sum(keep)
-    if skipped:
-        run.counts["skipped"] += skipped
-        run.counts["unchanged"] += skipped
-        logger.info("incremental - %d already processed and unchanged", skipped)
-    pend = _pairs(ids, hashes)
-    pend["status"] = pd.array(statuses, dtype="string")
-    run.pending.append(pend[keep])
-    return df[keep]
-
-
-def _settle_counts(run: _Run, accepted_ids: pd.Series) -> None:
-    """Count this run's accepted reviews as new, changed or reprocessed, and list them for the
-    state store (rejected rows are not remembered, so a fixed row is picked up next time)."""
-    statuses = {"n": "new", "c": "changed", "u": "unchanged"}
-    pending = pd.concat(run.pending, ignore_index=True) if run.pending else _pairs([], []).assign(status=pd.array([], dtype="string"))
-    run.pending.clear()
-    pending = pending.drop_duplicates("review_id", keep="last")
-    accepted = pending[in_values(pending["review_id"], accepted_ids)]
-    for code, n in accepted["status"].value_counts().items():
-        run.counts[statuses[code]] += int(n)
-    # Accepted reviews the ingest never saw (a --from run) count as new.
-    run.counts["new"] += int(len(accepted_ids) - in_values(accepted_ids, pending["review_id"]).sum())
-    run.processed = pd.concat([run.processed, accepted[["review_id", "content_hash"]]], ignore_index=True)
-
-
-def _load_store(out_dir: Path, config: Config, replaced: pd.Series | None = None) -> dict[str, Any]:
-    """What earlier runs left: cumulative feedback and mentions, the actions register, the
-    run history, and the actions file staff returned (empty on the first run).
-
-    Feedback and mentions of ``replaced`` reviews (this run's) are dropped while still in
-    Arrow form, and label-like columns become categoricals: a ``--full`` rerun of a million
-    reviews never holds the old copy, and the kept history takes half the memory.
-    """
-    import pyarrow.parquet as pq
-
-    store: dict[str, Any] = {}
-    for name in ("feedback", "mentions", "actions"):
-        p = out_dir / STORE_DIR / f"{name}.parquet"
-        if not p.is_file():
-            continue
-        if name == "actions" or replaced is None or not len(replaced):
-            store[name] = pd.read_parquet(p)
-            continue
-        table = pq.read_table(p)
-        if "review_id" in table.column_names:
-            keep = ~in_values(pd.Series(table.column("review_id").to_pandas(), dtype="string"), replaced)
-            table = table.filter(pa_mask(keep))
-        store[name] = compact(table.to_pandas())
-        del table
-    history = out_dir / STORE_DIR / "history.json"
-    store["history"] = io.read_json(history) if history.is_file() else []
-    if config.feedback.actions_return is not None:
-        store["returned"] = io.read_actions_file(config.feedback.actions_return)
-        logger.info("read %d returned action rows from %s", len(store["returned"]), config.feedback.actions_return)
-    return store
-
-
-def write_outputs(out_dir: Path, res: Resources, run: _Run, counts: dict[str, int], rejects: pd.DataFrame, new_ids: pd.Series) -> None:
-    """Write the cumulative store, then every contract file, each atomically."""
-    art = res.artifacts
-    feedback: pd.DataFrame = expand(art["feedback"])
-    mentions: pd.DataFrame = expand(art["mentions"])
-    io.write_parquet(out_dir / STORE_DIR / "feedback.parquet", feedback)
-    io.write_parquet(out_dir / STORE_DIR / "mentions.parquet", mentions)
-    io.write_parquet(out_dir / STORE_DIR / "actions.parquet", art["actions"])
-    io.write_json(out_dir / STORE_DIR / "history.json", art["summary"].get("history", []))
-    feedback = feedback.drop(columns=[DIGEST_COL], errors="ignore")  # internal to the store
-    io.write_csv(out_dir / "classified_feedback.csv", feedback)
-    io.write_parquet(out_dir / "classified_feedback.parquet", feedback)
-    io.write_csv(out_dir / "aspect_mentions.csv", mentions)
-    io.write_csv(out_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
-    io.write_csv(out_dir / "actions.csv", art["actions"])
-    if "topics" in art:
-        io.write_csv(out_dir / "topics.csv", art["topics"])
-    io.write_json(out_dir / "summary.json", art["summary"])
-    io.write_text_atomic(out_dir / "report.html", art["html"])
-    io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
-    if counts["new"] + counts["changed"]:
-        run_dir = out_dir / "runs" / run.run_id
-        this_run = in_values(feedback["review_id"], new_ids)
-        if this_run.all():  # a first or --full run: the same rows as the file just written
-            io.copy_atomic(out_dir / "classified_feedback.csv", run_dir / "classified_feedback.csv")
-        else:
-            io.write_csv(run_dir / "classified_feedback.csv", feedback[this_run])
-        io.write_csv(run_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
-
-
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def _manifest(run: _Run, res: Resources, counts: dict[str, int]) -> dict[str, Any]:
-    facts = {k: v for k, v in res.facts.items() if k != "run_info" and not k.startswith("_")}
-    return {
-        "run_id": run.run_id,
-        "generated_at": run.started.isoformat(timespec="seconds"),
-        **res.facts["run_info"],
-        "config_hash": run.config.fingerprint(),
-        "config": run.config.model_dump(mode="json"),
-        "stages": run.stages,
-        "input": run.input_facts,
-        "rows": counts,
-        "facts": facts,
-        "versions": _versions(),
-        "timings_s": run.timings,
-    }
