@@ -6,17 +6,20 @@ import numpy as np
 import pandas as pd
 
 
-def arrow_strings(x: "pd.Series | pd.Index | list | set") -> "pa.ChunkedArray":
-    """Values as an Arrow ``large_string`` array (zero-copy for Arrow-backed pandas strings)."""
+def arrow_strings(x: "pd.Series | pd.Index | list | set | pa.ChunkedArray") -> "pa.ChunkedArray":
+    """Values as an Arrow ``large_string`` array (zero-copy for Arrow-backed pandas strings
+    and Arrow columns)."""
     import pyarrow as pa
 
+    if isinstance(x, (pa.Array, pa.ChunkedArray)):
+        return (x if isinstance(x, pa.ChunkedArray) else pa.chunked_array([x])).cast(pa.large_string())
     s = x if isinstance(x, pd.Series) else pd.Series(list(x) if isinstance(x, (set, frozenset)) else x, dtype=object)
     return pa.chunked_array(pa.array(s.astype("string[pyarrow]").array)).cast(pa.large_string())
 
 
-def in_values(series: pd.Series, values: "pd.Series | pd.Index | list | set") -> np.ndarray:
-    """Boolean mask: which of ``series`` are among ``values`` (compared as strings; missing
-    values match nothing).
+def in_values(series: "pd.Series | pa.ChunkedArray", values: "pd.Series | pd.Index | list | set") -> np.ndarray:
+    """Boolean mask: which of ``series`` (or an Arrow column) are among ``values`` (compared
+    as strings; missing values match nothing).
 
     Computed by Arrow: pandas' ``isin`` on Arrow strings walks a million values in Python.
     """

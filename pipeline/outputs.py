@@ -49,7 +49,7 @@ def load_store(out_dir: Path, config: Config, replaced: pd.Series | None = None)
             continue
         table = pq.read_table(p)
         if "review_id" in table.column_names:
-            keep = ~in_values(pd.Series(table.column("review_id").to_pandas(), dtype="string"), replaced)
+            keep = ~in_values(table.column("review_id"), replaced)
             table = table.filter(pa_mask(keep))
         store[name] = compact(table.to_pandas())
         del table

@@ -31,3 +31,14 @@ def test_concat_compact_keeps_categories_and_types_of_columns_older_frames_lack(
     import io
 
     back.to_parquet(io.BytesIO())  # Arrow accepts every column (no Python ints beyond int64)
+
+
+def test_arrowops_in_values_takes_arrow_columns_as_they_are():
+    """The store is filtered while still an Arrow table (no pandas round trip)."""
+    import pyarrow as pa
+
+    from pipeline.arrowops import in_values
+
+    column = pa.chunked_array([["r1", None, "r3"], ["r2"]])
+    assert in_values(column, pd.Series(["r2", "r3"], dtype="string")).tolist() == [False, False, True, True]
+    assert in_values(pa.array(["r1"]), {"r1"}).tolist() == [True]
