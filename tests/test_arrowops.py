@@ -37,8 +37,6 @@ def test_arrowops_in_values_takes_arrow_columns_as_they_are():
     """The store is filtered while still an Arrow table (no pandas round trip)."""
     import pyarrow as pa
 
-    from pipeline.arrowops import in_values
-
     column = pa.chunked_array([["r1", None, "r3"], ["r2"]])
     assert in_values(column, pd.Series(["r2", "r3"], dtype="string")).tolist() == [False, False, True, True]
     assert in_values(pa.array(["r1"]), {"r1"}).tolist() == [True]
