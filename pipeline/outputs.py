@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline import io
 from pipeline.accounting import RunState
-from pipeline.arrowops import compact, expand, in_values, pa_mask
+from pipeline.arrowops import compact, expand, in_values
 from pipeline.config import Config
 from pipeline.partition import REJECT_COLUMNS
 from pipeline.stages.base import Resources
@@ -37,22 +37,15 @@ def load_store(out_dir: Path, config: Config, replaced: pd.Series | None = None)
     Arrow form, and label-like columns become categoricals: a ``--full`` rerun of a million
     reviews never holds the old copy, and the kept history takes half the memory.
     """
-    import pyarrow.parquet as pq
-
     store: dict[str, Any] = {}
     for name in ("feedback", "mentions", "actions"):
         p = out_dir / STORE_DIR / f"{name}.parquet"
         if not p.is_file():
             continue
         if name == "actions" or replaced is None or not len(replaced):
-            store[name] = pd.read_parquet(p)
-            continue
-        table = pq.read_table(p)
-        if "review_id" in table.column_names:
-            keep = ~in_values(table.column("review_id"), replaced)
-            table = table.filter(pa_mask(keep))
-        store[name] = compact(table.to_pandas())
-        del table
+            store[name] = io.read_parquet(p)
+        else:
+            store[name] = compact(io.read_parquet(p, without_ids=replaced))
     history = out_dir / STORE_DIR / "history.json"
     store["history"] = io.read_json(history) if history.is_file() else []
     if config.feedback.actions_return is not None:

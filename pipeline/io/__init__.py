@@ -6,7 +6,7 @@ Nothing else in the package opens files for data (dictionaries are read through
 
 - :mod:`pipeline.io.read`: :func:`read_dump` and :func:`iter_dump` (a dump whole or in
   chunks), :func:`file_sha256`, and the small files the pipeline wrote or staff returned
-  (:func:`read_json`, :func:`read_csv_strings`, :func:`read_actions_file`).
+  (:func:`read_json`, :func:`read_parquet`, :func:`read_csv_strings`, :func:`read_actions_file`).
 - :mod:`pipeline.io.formats`: the formats (:data:`SUFFIX_FORMATS`, :data:`STREAMED_FORMATS`,
   :func:`detect_format`), the parser for each, and the bookkeeping columns every parsed
   frame has (:data:`ROW_COL`, :data:`SHEET_COL`, :data:`READ_ERROR_COL`).
@@ -30,7 +30,7 @@ from pipeline.io.formats import (
     SUFFIX_FORMATS,
     detect_format,
 )
-from pipeline.io.read import file_sha256, iter_dump, read_actions_file, read_csv_strings, read_dump, read_json
+from pipeline.io.read import file_sha256, iter_dump, read_actions_file, read_csv_strings, read_dump, read_json, read_parquet
 from pipeline.io.write import (
     CSV_WRITE_CHUNK,
     atomic_file,
@@ -65,6 +65,7 @@ __all__ = [
     "read_csv_strings",
     "read_dump",
     "read_json",
+    "read_parquet",
     "save_part",
     "save_stage_cache",
     "scan_encoding",

@@ -136,6 +136,22 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def read_parquet(path: str | Path, without_ids: pd.Series | None = None) -> pd.DataFrame:
+    """Read a parquet table the pipeline wrote. Rows whose ``review_id`` is among
+    ``without_ids`` are dropped while the table is still in Arrow form, so a million-row
+    store never exists twice in memory."""
+    if without_ids is None or not len(without_ids):
+        return pd.read_parquet(path)
+    import pyarrow.parquet as pq
+
+    from pipeline.arrowops import in_values, pa_mask
+
+    table = pq.read_table(path)
+    if "review_id" in table.column_names:
+        table = table.filter(pa_mask(~in_values(table.column("review_id"), without_ids)))
+    return table.to_pandas()
+
+
 def read_csv_strings(path: str | Path) -> pd.DataFrame:
     """Read a CSV the pipeline wrote (or a person edited) with every cell as a string."""
     return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
