@@ -52,6 +52,18 @@ def test_incremental_second_dump_adds_only_new_reviews(tmp_path):
     assert len(run_dirs) == 2
 
 
+def test_incremental_run_folders_hold_each_runs_own_rows(tmp_path):
+    """The first run's copy is the whole table; the second's only the reviews it processed."""
+    assert main(_args(tmp_path)) == 0
+    first = sorted((tmp_path / "runs").iterdir())
+    assert (first[0] / "classified_feedback.csv").read_bytes() == (tmp_path / "classified_feedback.csv").read_bytes()
+    assert main(_args(tmp_path, WEEK2)) == 0
+    second = next(d for d in (tmp_path / "runs").iterdir() if d != first[0])
+    rows = pd.read_csv(second / "classified_feedback.csv", dtype=str, encoding="utf-8-sig")
+    assert len(rows) == _manifest(tmp_path)["rows"]["new"] + _manifest(tmp_path)["rows"]["changed"]
+    assert len(rows) < len(pd.read_parquet(tmp_path / "classified_feedback.parquet"))
+
+
 def test_incremental_changed_text_is_reprocessed(tmp_path):
     dump = tmp_path / "d.csv"
     pd.DataFrame({"id": ["a", "b"], "review": ["房间很干净", "前台态度很好"]}).to_csv(dump, index=False)

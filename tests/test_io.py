@@ -109,6 +109,14 @@ def test_io_write_csv_has_bom_and_is_atomic(tmp_path):
     assert io.read_csv_strings(p)["a"].tolist() == ["中文"]
 
 
+def test_io_copy_atomic_copies_and_leaves_no_temporary_file(tmp_path):
+    src = tmp_path / "a.csv"
+    io.write_csv(src, pd.DataFrame({"a": ["中文"]}))
+    io.copy_atomic(src, tmp_path / "runs" / "r1" / "a.csv")
+    assert (tmp_path / "runs" / "r1" / "a.csv").read_bytes() == src.read_bytes()
+    assert not list((tmp_path / "runs" / "r1").glob(".a.csv.*"))
+
+
 def test_io_write_json_refuses_nan(tmp_path):
     with pytest.raises(ValueError):
         io.write_json(tmp_path / "x.json", {"a": float("nan")})
