@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from pipeline.config import SentimentParams  # noqa: E402
 from pipeline.sentiment import (  # noqa: E402
     SentimentModel,
     adapt_on_dump,
@@ -57,7 +58,6 @@ from pipeline.sentiment import (  # noqa: E402
 )
 from pipeline.sentiment.default import corpus_domains  # noqa: E402
 from pipeline.sentiment.model import FOLD_BLOCK  # noqa: E402
-from pipeline.stages.sentiment import DOMAIN_WEIGHT  # noqa: E402
 from pipeline.text import get_segmenter, split_clauses  # noqa: E402
 
 OVERLAPPING_CATEGORIES = {"书籍", "计算机"}
@@ -186,7 +186,7 @@ def _stage_scores(model, clauses, tokens) -> np.ndarray:
 def _views(held, clauses, tokens) -> dict[str, np.ndarray]:
     """Scores of one set under each way of scoring it."""
     out = {}
-    for name, model in (("general", held), ("hotel expert mixed in", held.for_domain("hotel", DOMAIN_WEIGHT))):
+    for name, model in (("general", held), ("hotel expert mixed in", held.for_domain("hotel", SentimentParams().domain_weight))):
         scores, _ = score_reviews(model, clauses, tokens)
         out[name] = scores
         out[name + " + EM prior"] = estimate_prior(scores, model.train_prior_)[1]

