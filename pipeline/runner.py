@@ -29,6 +29,7 @@ from pipeline.arrowops import compact, concat_compact
 from pipeline.config import Config
 from pipeline.engine import make_engine
 from pipeline.errors import ConfigError, InputError, StageError
+from pipeline.outputs import build_manifest, load_store, write_outputs
 from pipeline.partition import (
     PARTITION_STAGES,
     PartitionContext,
@@ -38,11 +39,10 @@ from pipeline.partition import (
     run_stage,
     split_rejects,
 )
-from pipeline.outputs import build_manifest, load_store, write_outputs
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
+from pipeline.segmenter import release_segmenters
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import Resources
-from pipeline.segmenter import release_segmenters
 from pipeline.store import StateStore, run_lock
 
 logger = logging.getLogger(__name__)
