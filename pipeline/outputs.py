@@ -26,7 +26,7 @@ from pipeline.store import STORE_DIR
 
 logger = logging.getLogger(__name__)
 
-PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "pydantic", "PyYAML", "opencc-python-reimplemented", "rjieba", "dask", "distributed")
+PACKAGES = ("pandas", "numpy", "scikit-learn", "gensim", "jieba", "snownlp", "pyarrow", "openpyxl", "XlsxWriter", "pydantic", "PyYAML", "opencc-python-reimplemented", "rjieba", "dask", "distributed")
 
 
 def load_store(out_dir: Path, config: Config, replaced: pd.Series | None = None) -> dict[str, Any]:

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline.report._common import PRIORITY_ORDER, display_width, label_for
 from pipeline.report.actions import ACTION_COLUMNS
@@ -51,13 +48,9 @@ HEADERS: dict[str, str] = {
     "note": "备注",
     "recurrence_of": "重复出现（已关闭行动）",
 }
-PRIORITY_FILLS: dict[str, PatternFill] = {
-    "critical": PatternFill("solid", fgColor="F8B4B4"),
-    "high": PatternFill("solid", fgColor="FCD9A8"),
-}
-HEADER_FILL = PatternFill("solid", fgColor="E5E7EB")
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
+#: Fill colour (RGB hex) of the priority cell by priority.
+PRIORITY_FILLS: dict[str, str] = {"critical": "F8B4B4", "high": "FCD9A8"}
+HEADER_FILL = "E5E7EB"
 WIDE_COLUMNS = {"evidence": 50, "action": 40}
 MAX_SHEET_NAME = 31
 #: Rows looked at when sizing columns (enough to be representative, cheap on big sheets).
@@ -97,49 +90,68 @@ def sanitize_sheet_names(names: Iterable[str], fallback: str = "未分配") -> l
     return result
 
 
-def _cell(ws: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None, alignment: Alignment | None = None, number_format: str | None = None) -> WriteOnlyCell:
-    """A cell for a write-only sheet; strings lose illegal characters and are never parsed
-    as formulas."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        value = ""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if alignment is not None:
-        cell.alignment = alignment
-    if number_format is not None:
-        cell.number_format = number_format
-    return cell
+class _Sheet:
+    """Rows of (value, style) for one sheet, sized and written at the end (xlsxwriter writes
+    cell by cell; styles are the workbook's shared formats, by name)."""
+
+    def __init__(self, ws: Any, styles: Mapping[str, Any]) -> None:
+        self.ws = ws
+        self.styles = styles
+        self.rows: list[list[tuple[Any, str | None]]] = []
+
+    def add(self, row: list[tuple[Any, str | None]] | None = None) -> None:
+        self.rows.append(row or [])
+
+    def write(self, fixed: Mapping[int, float] | None = None) -> None:
+        """Size the columns from the first rows (CJK counted double, capped at 60), then write
+        every cell: strings lose illegal characters and are always text, never formulas."""
+        widths: dict[int, float] = {}
+        for row in self.rows[:WIDTH_SAMPLE_ROWS]:
+            for col, (value, _) in enumerate(row, start=1):
+                if value is not None and value != "":
+                    longest = max(display_width(line) for line in str(value).split("\n"))
+                    widths[col] = max(widths.get(col, 0.0), longest * 1.8 + 2)
+        for col, width in widths.items():
+            final = (fixed or {}).get(col) or min(max(width, 8.0), 60.0)
+            self.ws.set_column(col - 1, col - 1, round(final, 1))
+        for r, row in enumerate(self.rows):
+            for c, (value, style) in enumerate(row):
+                self._put(r, c, value, self.styles.get(style) if style else None)
+
+    def _put(self, r: int, c: int, value: Any, style: Any) -> None:
+        if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+            if style is not None:
+                self.ws.write_blank(r, c, None, style)
+            return
+        if isinstance(value, bool):
+            self.ws.write_boolean(r, c, value, style)
+        elif isinstance(value, (int, float)):
+            self.ws.write_number(r, c, value, style)
+        else:
+            self.ws.write_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", str(value)), style)
 
 
-def _header_cells(ws: Any, headers: list[str]) -> list[WriteOnlyCell]:
-    return [_cell(ws, text, font=BOLD, fill=HEADER_FILL) for text in headers]
+def _styles(workbook: Any) -> dict[str, Any]:
+    solid = {"pattern": 1}
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "bold": workbook.add_format({"bold": True}),
+        "header": workbook.add_format({"bold": True, "bg_color": "#" + HEADER_FILL, **solid}),
+        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+        "pct": workbook.add_format({"num_format": "0.0%"}),
+        "net": workbook.add_format({"num_format": "+0.00;-0.00;0.00"}),
+        **{p: workbook.add_format({"bg_color": "#" + colour, **solid}) for p, colour in PRIORITY_FILLS.items()},
+    }
 
 
-def _write(ws: Any, rows: list[list[WriteOnlyCell]], fixed: Mapping[int, float] | None = None) -> None:
-    """Size the columns, then stream the rows (a write-only sheet takes widths first)."""
-    widths: dict[int, float] = {}
-    for row in rows[:WIDTH_SAMPLE_ROWS]:
-        for col, cell in enumerate(row, start=1):
-            if cell.value is not None and cell.value != "":
-                longest = max(display_width(line) for line in str(cell.value).split("\n"))
-                widths[col] = max(widths.get(col, 0.0), longest * 1.8 + 2)
-    for col, width in widths.items():
-        final = (fixed or {}).get(col) or min(max(width, 8.0), 60.0)
-        ws.column_dimensions[get_column_letter(col)].width = round(final, 1)
-    for row in rows:
-        ws.append(row)
+def _header(headers: list[str]) -> list[tuple[Any, str | None]]:
+    return [(text, "header") for text in headers]
 
 
-def _summary_sheet(ws: Any, actions: pd.DataFrame, summary: Mapping[str, Any]) -> None:
+def _summary_sheet(sheet: _Sheet, actions: pd.DataFrame, summary: Mapping[str, Any]) -> None:
     info = summary.get("run_info") or {}
-    rows: list[list[WriteOnlyCell]] = [[_cell(ws, "服务质量改进行动汇总", font=Font(bold=True, size=14))], []]
+    sheet.add([("服务质量改进行动汇总", "title")])
+    sheet.add()
     meta = [
         ("运行编号", info.get("run_id")),
         ("配置", info.get("config") or info.get("config_name")),
@@ -148,20 +160,20 @@ def _summary_sheet(ws: Any, actions: pd.DataFrame, summary: Mapping[str, Any]) -
         ("状态说明", "open=待处理，in_progress=处理中，closed=已关闭（关闭时填写关闭日期）"),
     ]
     for name, value in meta:
-        rows.append([_cell(ws, name, font=BOLD), _cell(ws, "—" if value is None else value)])
-    rows.append([])
+        sheet.add([(name, "bold"), ("—" if value is None else value, None)])
+    sheet.add()
     priorities = list(PRIORITY_ORDER)
-    rows.append(_header_cells(ws, ["负责部门", "合计"] + [label_for(p) for p in priorities]))
+    sheet.add(_header(["负责部门", "合计"] + [label_for(p) for p in priorities]))
     owners = actions["owner"].astype(str) if not actions.empty else pd.Series(dtype=str)
     for owner in sorted(str(o) for o in owners.unique()):
         part = actions[owners == owner]
-        rows.append([_cell(ws, owner), _cell(ws, int(len(part)))] + [_cell(ws, int((part["priority"] == p).sum())) for p in priorities])
-    total = [_cell(ws, "合计", font=BOLD), _cell(ws, int(len(actions)), font=BOLD)]
+        sheet.add([(owner, None), (int(len(part)), None)] + [(int((part["priority"] == p).sum()), None) for p in priorities])
+    total = [("合计", "bold"), (int(len(actions)), "bold")]
     for p in priorities:
-        count = int((actions["priority"] == p).sum()) if not actions.empty else 0
-        total.append(_cell(ws, count, font=BOLD))
-    rows += [total, []]
-    rows.append(_header_cells(ws, ["维度", "权重", "评论数", "正面占比", "负面占比", "净得分", "负面占比目标", "是否达标"]))
+        total.append((int((actions["priority"] == p).sum()) if not actions.empty else 0, "bold"))
+    sheet.add(total)
+    sheet.add()
+    sheet.add(_header(["维度", "权重", "评论数", "正面占比", "负面占比", "净得分", "负面占比目标", "是否达标"]))
     for dim in summary.get("dimensions") or []:
         met = dim.get("meets_target")
         values = [
@@ -176,38 +188,38 @@ def _summary_sheet(ws: Any, actions: pd.DataFrame, summary: Mapping[str, Any]) -
         ]
         row = []
         for col, value in enumerate(values, start=1):
-            fmt = None
+            style = None
             if col in (4, 5, 7) and isinstance(value, float):
-                fmt = "0.0%"
+                style = "pct"
             elif col == 6 and isinstance(value, float):
-                fmt = "+0.00;-0.00;0.00"
-            row.append(_cell(ws, "—" if value is None else value, number_format=fmt))
-        rows.append(row)
-    _write(ws, rows, {1: 22, 2: 14})
+                style = "net"
+            row.append(("—" if value is None else value, style))
+        sheet.add(row)
+    sheet.write({1: 22, 2: 14})
 
 
-def _owner_sheet(ws: Any, rows: pd.DataFrame, dim_labels: Mapping[str, str]) -> None:
+def _owner_sheet(sheet: _Sheet, rows: pd.DataFrame, dim_labels: Mapping[str, str]) -> None:
     keys = [c for c in rows.columns if c in ACTION_COLUMNS or c in EXTRA_COLUMNS]
-    status_col = keys.index("status") + 1
-    last = max(len(rows) + 1, 2)
-    letter = get_column_letter(status_col)
-    validation = DataValidation(
-        type="list",
-        formula1='"' + ",".join(STATUS_VALUES) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="状态无效",
-        error="请选择 open、in_progress 或 closed",
-        promptTitle="状态",
-        prompt="open=待处理，in_progress=处理中，closed=已关闭",
+    status_col = keys.index("status")
+    last = max(len(rows), 1)
+    sheet.ws.data_validation(
+        1, status_col, last, status_col,
+        {
+            "validate": "list",
+            "source": list(STATUS_VALUES),
+            "ignore_blank": True,
+            "show_error": True,
+            "error_title": "状态无效",
+            "error_message": "请选择 open、in_progress 或 closed",
+            "input_title": "状态",
+            "input_message": "open=待处理，in_progress=处理中，closed=已关闭",
+        },
     )
-    validation.add(f"{letter}2:{letter}{last}")
-    ws.data_validations.append(validation)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{last}"
-    out = [_header_cells(ws, [HEADERS.get(k, k) for k in keys])]
+    sheet.ws.freeze_panes(1, 0)
+    sheet.ws.autofilter(0, 0, last, len(keys) - 1)
+    sheet.add(_header([HEADERS.get(k, k) for k in keys]))
     for record in rows.to_dict("records"):
-        fill = PRIORITY_FILLS.get(str(record.get("priority", "")))
+        priority = str(record.get("priority", ""))
         cells = []
         for key in keys:
             value = record.get(key, "")
@@ -215,12 +227,13 @@ def _owner_sheet(ws: Any, rows: pd.DataFrame, dim_labels: Mapping[str, str]) -> 
                 value = "、".join(label_for(d, dim_labels) for d in str(value).split(";") if d)
             elif key == "sub_aspect" and value:
                 value = label_for(value, dim_labels)
-            cells.append(_cell(ws, value, alignment=WRAP if key in WIDE_COLUMNS else None, fill=fill if key == "priority" else None))
-        out.append(cells)
+            style = "wrap" if key in WIDE_COLUMNS else (priority if key == "priority" and priority in PRIORITY_FILLS else None)
+            cells.append((value, style))
+        sheet.add(cells)
     fixed = {keys.index(k) + 1: w for k, w in WIDE_COLUMNS.items()}
     fixed[keys.index("closed_at") + 1] = 12
-    fixed[status_col] = 12
-    _write(ws, out, fixed)
+    fixed[status_col + 1] = 12
+    sheet.write(fixed)
 
 
 def render_actions_xlsx(actions: pd.DataFrame, summary: Mapping[str, Any], max_rows_per_sheet: int = MAX_ROWS_PER_SHEET) -> bytes:
@@ -238,13 +251,15 @@ def render_actions_xlsx(actions: pd.DataFrame, summary: Mapping[str, Any], max_r
     Returns:
         The ``.xlsx`` file content.
     """
-    # Write-only: rows are streamed to the file, several times faster than building cells.
-    workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet(SUMMARY_SHEET)
+    buffer = io.BytesIO()
+    # Strings stay strings: never read as formulas, urls or numbers.
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    styles = _styles(workbook)
+    summary_sheet = _Sheet(workbook.add_worksheet(SUMMARY_SHEET), styles)
     columns = list(ACTION_COLUMNS) + [c for c in EXTRA_COLUMNS if c in actions.columns]
     table = actions.reindex(columns=columns).fillna("").astype(str)
     table = table[table["status"] != "closed"]
-    _summary_sheet(ws, table, summary)
+    _summary_sheet(summary_sheet, table, summary)
     dim_labels = {str(d.get("key")): str(d.get("label")) for d in summary.get("dimensions") or []}
     dim_labels.update(summary.get("labels") or {})
     owners = [str(o) for o in table["owner"].unique()]  # in order of first appearance
@@ -253,8 +268,7 @@ def render_actions_xlsx(actions: pd.DataFrame, summary: Mapping[str, Any], max_r
         if len(rows) > max_rows_per_sheet:
             logger.info("actions.xlsx: %s has %d open items; the sheet keeps the %d most urgent (all are in actions.csv)", owner, len(rows), max_rows_per_sheet)
             rows = rows.head(max_rows_per_sheet)
-        _owner_sheet(workbook.create_sheet(sheet_name), rows, dim_labels)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+        _owner_sheet(_Sheet(workbook.add_worksheet(sheet_name), styles), rows, dim_labels)
+    workbook.close()
     logger.debug("actions.xlsx: %d actions, %d owner sheets", len(table), len(owners))
     return buffer.getvalue()

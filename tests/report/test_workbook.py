@@ -39,7 +39,8 @@ def test_workbook_owner_sheet_header_bold_frozen(workbook):
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "A2"
     assert ws.max_row == 3  # header + r3 + r6
-    assert ws.column_dimensions["I"].width == 50  # evidence
+    # evidence: 50 characters shown (the file stores the width plus Excel's cell padding)
+    assert ws.column_dimensions["I"].width == pytest.approx(50, abs=1)
 
 
 def test_workbook_status_validation_list(workbook):
@@ -57,6 +58,13 @@ def test_workbook_priority_colours(workbook):
     assert workbook["客房部"]["H2"].fill.fgColor.rgb.endswith("F8B4B4")  # critical
     assert workbook["前台"]["H2"].fill.fgColor.rgb.endswith("FCD9A8")  # high
     assert workbook["前台"]["H3"].fill.fill_type is None  # medium
+
+
+def test_workbook_summary_title_and_share_formats(workbook):
+    ws = workbook["汇总"]
+    assert ws["A1"].font.bold and ws["A1"].font.size == 14
+    formats = {c.number_format for row in ws.iter_rows() for c in row if isinstance(c.value, float)}
+    assert "0.0%" in formats
 
 
 def test_workbook_text_never_becomes_formula(feedback, mentions, dims, run_info):
