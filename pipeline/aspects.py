@@ -24,11 +24,11 @@ only at the end of a phrase are not read as opinions before another word (还可
 (很好的服务; not 饭好了就叫号). Phrases matching a pack's ``ignore_patterns`` hold no term
 (虾线处理得很干净 is about the food).
 
-Literal terms are found with a dictionary scan (longest term at the leftmost position, see
-:class:`pipeline.aspects_text.TermScanner`); patterns are searched only in clauses holding
-one of the characters they need; single-character terms only count on jieba token
-boundaries. Polarity and review-level aggregation live in :mod:`pipeline.aspects_polarity`
-and are re-exported here.
+Literal terms are found with an Aho-Corasick scan (longest term at the leftmost position, see
+:class:`pipeline.aspects_text.TermScanner`), and only in clauses holding a term that can
+mention a dimension; patterns are searched only in clauses holding characters they need;
+single-character terms only count on jieba token boundaries. Polarity and review-level
+aggregation live in :mod:`pipeline.aspects_polarity` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from pipeline.aspects_text import (
     RESULT_VERBS,
     RIGHT_GAP,
     PatternIndex,
+    TermPresence,
     TermScanner,
     TokenSpans,
     has_context,
@@ -97,6 +98,7 @@ class AspectMatcher:
         self.right_window = right_window
         words = set(lexicon.entries) | set(lexicon.bound)
         self._terms = TermScanner(words)
+        self._naming = TermPresence({t for t, e in lexicon.entries.items() if e.role in _NAMING_OR_SELF_ROLES})
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS + RESULT_VERBS}, key=len, reverse=True))
         neg = "|".join(_negator_regex(n) for n in negators)
@@ -123,6 +125,13 @@ class AspectMatcher:
         Returns:
             One :class:`Mention` per (dimension, sub-aspect), in order of first appearance.
         """
+        if not self._naming.found_in(clause):
+            # Without a term that names a dimension (target, subject, host) or judges one on its
+            # own (opinion, mention), literal hits (generic or bound opinions, ignored phrases,
+            # other nouns) link to nothing: only patterns can mention a dimension. Every term
+            # the scan could read is a substring of the clause, so this shortcut is exact; it
+            # spares most clauses the scan.
+            return self._pattern_mentions(clause)
         hits = self._literal_hits(clause, tokens)
         if not hits:
             return self._pattern_mentions(clause)
@@ -197,9 +206,10 @@ class AspectMatcher:
             if tokens:
                 if spans is None:
                     spans = TokenSpans(clause, tokens)
-                term = self._fitting_term(clause, start, term, spans)
-                if term is None:
-                    continue  # 好热 in 好热情: try again from the next character
+                if len(term) == 1 or spans.crosses(start, start + len(term)):
+                    term = self._fitting_term(clause, start, term, spans)
+                    if term is None:
+                        continue  # 好热 in 好热情: try again from the next character
             end = start + len(term)
             pos = end
             entry = entries.get(term)
@@ -249,22 +259,22 @@ class AspectMatcher:
 
     def _masked(self, clause: str) -> dict[int, int] | None:
         """Offset -> end of the ignored phrase covering it, for the ``ignore_patterns``."""
-        if not self._ignore_patterns:
+        candidates = self._ignore_index.candidates(clause)
+        if not candidates:
             return None
         masked: dict[int, int] = {}
-        for i in self._ignore_index.candidates(clause):
+        for i in candidates:
             for m in self._ignore_patterns[i].finditer(clause):
                 for k in range(m.start(), m.end()):
                     masked[k] = max(masked.get(k, 0), m.end())
         return masked
 
     def _fitting_term(self, clause: str, start: int, term: str, spans: TokenSpans) -> str | None:
-        """The longest term at ``start`` that respects jieba's words, or None.
+        """The longest term at ``start`` that respects jieba's words, or None, for a scanned
+        ``term`` of one character or one that cuts a word (the usual term does neither).
 
         不用等位 cuts 不用等/位置 in two; the shorter 不用等 at the same place still fits.
         """
-        if len(term) > 1 and not spans.crosses(start, start + len(term)):
-            return term  # the usual case
         entries, bound = self.lexicon.entries, self.lexicon.bound
         for n in range(len(term), 0, -1):
             cand = term if n == len(term) else clause[start : start + n]
@@ -339,6 +349,7 @@ _TARGET_ROLES = frozenset(("target", "subject", "host", "other"))
 _OPINION_ROLES = frozenset(("generic", "opinion"))
 _SELF_ROLES = frozenset(("opinion", "mention"))
 _NAMING_ROLES = frozenset(("mention", "target", "subject", "host"))
+_NAMING_OR_SELF_ROLES = _NAMING_ROLES | _SELF_ROLES
 _NEGATABLE_ROLES = frozenset(("generic", "opinion", "mention", "target", "subject", "host"))
 
 

@@ -132,8 +132,8 @@ def aggregate_review(polarities: list[str]) -> str:
     """
     if not polarities:
         return ""
-    pos = sum(p == POSITIVE for p in polarities)
-    neg = sum(p == NEGATIVE for p in polarities)
+    pos = polarities.count(POSITIVE)
+    neg = polarities.count(NEGATIVE)
     if pos == neg == 0:
         return NEUTRAL
     if pos > neg:

@@ -1,7 +1,7 @@
 """The fast matching machinery gives exactly what the plain versions give: the dictionary term
 scan against the term trie regex, token-boundary checks against a scan over every token,
-pattern pre-selection against searching every pattern, and the dimensions stage's per-clause
-cache against matching every clause."""
+pattern pre-selection against searching every pattern, the matcher's shortcuts against its
+full path, and the dimensions stage's per-clause cache against matching every clause."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.aspects import AspectMatcher
-from pipeline.aspects_text import GLUE_CHARS, GLUE_SUFFIXES, PatternIndex, TermScanner, TokenSpans, trie_pattern
+from pipeline.aspects_text import GLUE_CHARS, GLUE_SUFFIXES, PatternIndex, TermPresence, TermScanner, TokenSpans, trie_pattern
 from pipeline.config import DEFAULT_DIMENSIONS
 from pipeline.lexicon import load_lexicon
 
@@ -142,3 +142,41 @@ def test_dimensions_matching_clause_cache_changes_nothing(restaurant):
                 tone = weak_context_score(0.7, [0.8] * len(r), ci) if m.weak and m.lexicon_polarity is None else 0.7
                 expected.append((ci, m.dimension, m.sub_aspect, resolve_polarity(m, 0.8, 0.4, 0.6, review_score=tone)[0], "|".join(m.terms)))
         assert [(m["clause_index"], m["dimension"], m["sub_aspect"], m["polarity"], m["terms"]) for m in ms] == expected
+
+
+def test_dimensions_matching_pattern_index_checks_every_required_part():
+    regexes = [re.compile(r"(等|排)了.{0,3}(小时|钟头)"), re.compile(r"(?i:x)等")]
+    index = PatternIndex(regexes)
+    assert index.candidates("等了两个钟头") == [0, 1]
+    assert index.candidates("等了两个") == [1]  # no 小 or 钟: the first pattern cannot match
+    assert index.always == []  # 等 is required by the second; its case-insensitive part is not
+
+
+class _Everywhere:
+    """Finds a term in every text: the matcher takes its full path for every clause."""
+
+    def found_in(self, text: str) -> bool:
+        return True
+
+
+@pytest.fixture(scope="module")
+def matchers():
+    lex = load_lexicon([PACKS / "general.yaml", PACKS / "restaurant.yaml"], list(DEFAULT_DIMENSIONS))
+    plain = AspectMatcher(lex)
+    plain._naming = _Everywhere()
+    return AspectMatcher(lex), plain
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["服务员", "态度", "很", "不", "好", "热情", "上菜", "慢", "等了", "一个小时", "价格", "高", "环境", "的", "生意", "没人理", "排队", "餐厅", "处理得很干净", "了"]), max_size=6), st.booleans())
+def test_dimensions_matching_shortcuts_change_nothing(matchers, words, with_tokens):
+    fast, plain = matchers
+    clause, tokens = "".join(words), (words if with_tokens else [])
+    assert fast.match(clause, tokens) == plain.match(clause, tokens)
+
+
+def test_dimensions_matching_term_presence():
+    presence = TermPresence({"服务员", "热情"})
+    assert presence.found_in("那个服务员很好") and presence.found_in("热情")
+    assert not presence.found_in("服务很好") and not presence.found_in("")
+    assert not TermPresence(set()).found_in("服务员")
