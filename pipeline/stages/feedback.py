@@ -19,9 +19,7 @@ Rules, in order:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -49,8 +47,6 @@ class _Decision:
 
 def find_escalation(text: str, params: FeedbackParams) -> tuple[str, str, str] | None:
     """The first escalation rule whose term appears: (rule name, term, owner)."""
-    if not _any_of(tuple(t for rule in params.escalation for t in rule.terms)).search(text):
-        return None  # most reviews: one scan instead of one per term
     for rule in params.escalation:
         for term in rule.terms:
             if term in text:
@@ -59,15 +55,7 @@ def find_escalation(text: str, params: FeedbackParams) -> tuple[str, str, str] |
 
 
 def _has_any(text: str, terms: list[str]) -> bool:
-    return _any_of(tuple(terms)).search(text) is not None
-
-
-@functools.lru_cache(maxsize=64)
-def _any_of(terms: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern matching any of ``terms`` literally (never matches when there are none)."""
-    if not terms:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)))
+    return any(t in text for t in terms)
 
 
 def _route(dimension: str, sub_aspect: str, config: Config) -> tuple[str, str | None]:
