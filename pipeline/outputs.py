@@ -21,7 +21,7 @@ from pipeline.arrowops import compact, expand, in_values
 from pipeline.config import Config
 from pipeline.partition import REJECT_COLUMNS
 from pipeline.stages.base import Resources
-from pipeline.stages.report import DIGEST_COL
+from pipeline.stages.clean import DIGEST_COL
 from pipeline.store import STORE_DIR
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.config import Config, ReportParams
 from pipeline.stages.base import Resources
-from pipeline.stages.clean import DIGEST_COL  # noqa: F401  (internal store column, re-exported)
+from pipeline.stages.clean import DIGEST_COL
 
 logger = logging.getLogger(__name__)
 
