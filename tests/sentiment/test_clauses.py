@@ -33,16 +33,22 @@ def test_clauses_one_clause_score_per_clause_and_empty_review(small_model, token
     assert scores[1] == 0.5
 
 
+class _Spy:
+    """A model that records how many documents each ``predict_proba`` call scores."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.calls: list[int] = []
+
+    def predict_proba(self, docs):
+        self.calls.append(len(docs))
+        return self.model.predict_proba(docs)
+
+
 def test_clauses_single_predict_proba_call(small_model, tokenize):
-    calls = []
-
-    class Spy:
-        def predict_proba(self, docs):
-            calls.append(len(docs))
-            return small_model.predict_proba(docs)
-
-    score_reviews(Spy(), *tokenize(["房间不错，但是服务太差", "很好", "一般般，还行"]))
-    assert len(calls) == 1
+    spy = _Spy(small_model)
+    score_reviews(spy, *tokenize(["房间不错，但是服务太差", "很好", "一般般，还行"]))
+    assert len(spy.calls) == 1
 
 
 def test_clauses_mismatched_inputs_raise():
@@ -71,15 +77,8 @@ def test_clauses_scores_do_not_depend_on_batch_or_memo(small_model, tokenize):
 def test_clauses_memo_skips_the_model_for_known_clauses(small_model, tokenize):
     from pipeline.sentiment.clauses import clear_memo
 
-    calls = []
-
-    class Spy:
-        def predict_proba(self, docs):
-            calls.append(len(docs))
-            return small_model.predict_proba(docs)
-
-    spy = Spy()
+    spy = _Spy(small_model)
     clear_memo()
     score_reviews(spy, *tokenize(["房间不错，但是服务太差"]))
     score_reviews(spy, *tokenize(["房间不错", "但是服务太差"]))
-    assert calls == [3]  # two clauses and the whole review; the second call needed nothing new
+    assert spy.calls == [3]  # two clauses and the whole review; the second call needed nothing new
