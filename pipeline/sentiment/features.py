@@ -88,6 +88,10 @@ class _Table:
         self.index = pd.Index(np.asarray(keys, dtype=np.int64))
         self.cols = np.asarray(cols, dtype=np.int64)
 
+    def extended(self, keys: list[int], cols: list[int]) -> _Table:
+        """This table plus more distinct keys (none of them already in it)."""
+        return _Table(np.concatenate([self.index.to_numpy(), np.asarray(keys, dtype=np.int64)]), np.concatenate([self.cols, np.asarray(cols, dtype=np.int64)]))
+
     def find(self, query: np.ndarray) -> np.ndarray:
         """Column of every key in ``query``, -1 where absent."""
         if not len(self.cols):
@@ -125,21 +129,41 @@ class _Columns:
     def __init__(self, vocabulary: dict[str, int]) -> None:
         self.vocabulary = vocabulary
         self.usable = not any(_SEP in k for k in vocabulary)
-        self.negated = {k[4:]: v for k, v in vocabulary.items() if k[:4] == "NEG_"}
-        grams = [(k[1:], v) for k, v in vocabulary.items() if k[:1] == "#" and len(k) > 1]
-        self.chars_long = {g: v for g, v in grams if len(g) > _MAX_PACKED_CHARS}
-        self.chars = {}
-        for n in range(1, _MAX_PACKED_CHARS + 1):
-            same = [(g, v) for g, v in grams if len(g) == n]
-            codes = _codes("".join(g for g, _ in same)).reshape(len(same), n)
-            packed = codes[:, 0].copy()
-            for k in range(1, n):
-                packed = (packed << _BITS) | codes[:, k]
-            self.chars[n] = _Table(packed, [v for _, v in same])
-        self.pair_tokens: dict[str, int] = {}
+        self.negated, self.chars_long, self.pair_tokens = {}, {}, {}
+        char_keys, char_cols, pair_keys, pair_cols = self._read(vocabulary)
+        self.chars = {n: _Table(char_keys[n], char_cols[n]) for n in char_keys}
+        self.pairs = _Table(pair_keys, pair_cols)
+
+    @classmethod
+    def extending(cls, base: _Columns, extra: dict[str, int]) -> _Columns:
+        """The columns of ``base``'s vocabulary plus the ``extra`` terms (none of them in it,
+        each with a column of its own), reading only the extra terms: the same look-ups as
+        ``_Columns({**base.vocabulary, **extra})``, without going over the base terms again."""
+        self = cls.__new__(cls)
+        self.vocabulary = {**base.vocabulary, **extra}
+        self.usable = base.usable and not any(_SEP in k for k in extra)
+        self.negated, self.chars_long, self.pair_tokens = dict(base.negated), dict(base.chars_long), dict(base.pair_tokens)
+        char_keys, char_cols, pair_keys, pair_cols = self._read(extra)
+        self.chars = {n: base.chars[n].extended(char_keys[n], char_cols[n]) for n in char_keys}
+        self.pairs = base.pairs.extended(pair_keys, pair_cols)
+        return self
+
+    def _read(self, terms: dict[str, int]):
+        """Add ``terms`` to the negation, long n-gram and pair-token dicts; return the packed
+        keys and columns of their short character n-grams (by length) and of their word pairs."""
+        char_keys: dict[int, list[int]] = {}
+        char_cols: dict[int, list[int]] = {}
+        grams: dict[int, list[tuple[str, int]]] = {n: [] for n in range(1, _MAX_PACKED_CHARS + 1)}
         pair_keys: list[int] = []
         pair_cols: list[int] = []
-        for key, col in vocabulary.items():
+        for key, col in terms.items():
+            if key[:1] == "#" and len(key) > 1:
+                if len(key) - 1 > _MAX_PACKED_CHARS:
+                    self.chars_long[key[1:]] = col
+                else:
+                    grams[len(key) - 1].append((key[1:], col))
+            elif key[:4] == "NEG_":
+                self.negated[key[4:]] = col
             start = key.find(" ")
             # Every way of reading the key as "left right" (a token may hold a space itself).
             while start != -1:
@@ -148,11 +172,18 @@ class _Columns:
                 pair_keys.append((left << 32) | right)
                 pair_cols.append(col)
                 start = key.find(" ", start + 1)
-        self.pairs = _Table(pair_keys, pair_cols)
+        for n, same in grams.items():
+            codes = _codes("".join(g for g, _ in same)).reshape(len(same), n)
+            packed = codes[:, 0].copy()
+            for k in range(1, n):
+                packed = (packed << _BITS) | codes[:, k]
+            char_keys[n] = packed
+            char_cols[n] = [v for _, v in same]
+        return char_keys, char_cols, pair_keys, pair_cols
 
 
 _COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_COLUMNS_LOCK = threading.Lock()
+_COLUMNS_LOCK = threading.RLock()  # re-entered: a union builds its first vectorizer's columns
 
 
 def _columns(vectorizer) -> _Columns:
@@ -411,20 +442,36 @@ def fit_transform_docs(vectorizer, docs: list[list[str]]):
 
 class _Union:
     """Several vocabularies merged for one bulk feature pass: the merged columns plus, per
-    vectorizer, an array mapping a merged column to its own (-1 where it lacks the term)."""
+    vectorizer, an array mapping a merged column to its own (-1 where it lacks the term).
+
+    The first vocabulary keeps its own columns and the others' new terms follow it, so the
+    merged look-ups extend the first vectorizer's (cached) ones: a base model's 300,000
+    n-grams are read once per process, not again for every correction fitted on a dump.
+    """
 
     def __init__(self, vectorizers) -> None:
         self.refs = [weakref.ref(v) for v in vectorizers]
         self.vocabularies = [v.vocabulary_ for v in vectorizers]
-        merged: dict[str, int] = {}
-        for vocabulary in self.vocabularies:
-            for term in vocabulary:
-                merged.setdefault(term, len(merged))
-        self.cols = _Columns(merged)
+        first = self.vocabularies[0]
+        own = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        if len(own) and np.array_equal(np.sort(own), np.arange(len(own))):
+            extra: dict[str, int] = {}
+            for vocabulary in self.vocabularies[1:]:
+                for term in vocabulary:
+                    if term not in first and term not in extra:
+                        extra[term] = len(first) + len(extra)
+            self.cols = _Columns.extending(_columns(vectorizers[0]), extra)
+        else:  # columns that are not 0..n-1 cannot be kept: merge from scratch
+            merged: dict[str, int] = {}
+            for vocabulary in self.vocabularies:
+                for term in vocabulary:
+                    merged.setdefault(term, len(merged))
+            self.cols = _Columns(merged)
+        merged = self.cols.vocabulary
         self.maps = []
         for vocabulary in self.vocabularies:
             m = np.full(len(merged) + 1, -1, dtype=np.int64)  # the last slot maps "absent" (-1)
-            m[np.fromiter((merged[t] for t in vocabulary), dtype=np.int64, count=len(vocabulary))] = np.fromiter(
+            m[np.fromiter(map(merged.__getitem__, vocabulary), dtype=np.int64, count=len(vocabulary))] = np.fromiter(
                 vocabulary.values(), dtype=np.int64, count=len(vocabulary)
             )
             self.maps.append(m)

@@ -93,3 +93,43 @@ def test_features_transform_stack_equals_separate_transforms():
         assert np.array_equal(separate.indptr, stacked.indptr)
         assert np.array_equal(separate.indices, stacked.indices)
         assert np.array_equal(separate.data, stacked.data)
+
+
+class _Vocab:
+    """Just what a union reads off a vectorizer."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.vocabulary_ = vocabulary
+
+
+@pytest.mark.parametrize("first_columns", ["0..n-1", "gaps"])
+def test_features_union_maps_every_term_to_each_vocabularys_column(first_columns):
+    from pipeline.sentiment.features import _Union
+
+    terms = ["不", "好", "好 吃", "a b c", "NEG_好", "#好", "#好吃", "#味道不错", "#"]
+    cols = list(range(len(terms))) if first_columns == "0..n-1" else [3 * i + 7 for i in range(len(terms))]
+    first = _Vocab(dict(zip(terms, cols)))
+    second = _Vocab({"好": 0, "送餐": 1, "#送": 2, "送餐 太慢": 3, "NEG_快": 4, "#送餐慢": 5})
+    union = _Union([first, second])
+    merged = union.cols.vocabulary
+    assert set(merged) == set(first.vocabulary_) | set(second.vocabulary_)
+    assert sorted(merged.values()) == list(range(len(merged)))
+    for v, m in zip((first, second), union.maps):
+        assert {t: int(m[merged[t]]) for t in v.vocabulary_} == v.vocabulary_
+        assert int((m[:-1] >= 0).sum()) == len(v.vocabulary_) and m[-1] == -1
+
+
+def test_features_extended_columns_find_what_columns_built_at_once_find():
+    from pipeline.sentiment.features import _Columns, feature_entries
+
+    rng = random.Random(5)
+    analyzer = NgramAnalyzer(2, (1, 4), 2)
+    a = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=1, dtype=np.float32).fit(_docs(rng, 120)).vocabulary_
+    more = [t for t in TfidfVectorizer(analyzer=analyzer, min_df=1).fit(_docs(rng, 200)).vocabulary_ if t not in a]
+    extra = {t: len(a) + i for i, t in enumerate(more)}
+    assert extra  # the second vocabulary brings terms of every kind the first lacks
+    docs = _docs(rng, 300)
+    at_once = feature_entries(docs, analyzer, _Columns({**a, **extra}))
+    extended = feature_entries(docs, analyzer, _Columns.extending(_Columns(a), extra))
+    assert all(np.array_equal(x, y) for x, y in zip(at_once, extended))
+    assert (at_once[1] >= len(a)).any()  # extra terms were found, not only the first vocabulary's
