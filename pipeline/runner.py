@@ -124,11 +124,13 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
         collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)
         del ctx, head
+        t = time.perf_counter()
         _release_partition_resources(res)
         _gather(collected)
         logger.info("tables gathered (rss %.0f MB)", memory_mb()[0])
         if collected["feedback"] is not None and stages[0] == "ingest":
             settle_counts(run, collected["feedback"]["review_id"].astype("string"))
+        run.timings["gather"] = round(time.perf_counter() - t, 3)
         accepted = collected["rows"] + run.counts.get("skipped", 0)
         rejects = run.all_rejects()
         if accepted + len(rejects) != run.rows_read:

@@ -109,10 +109,11 @@ def _require(df: pd.DataFrame, columns: tuple[str, ...], where: str) -> None:
 
 def _dimension_indicators(df: pd.DataFrame) -> pd.DataFrame:
     """0/1 frame: one column per dimension key (sorted), one row per review."""
-    keys = df["dimensions"].astype("string").fillna("").str.split(";")
-    sets = [{k.strip() for k in row if k.strip()} for row in keys]
+    # A dump holds few distinct combinations of dimensions: each is split once.
+    codes, values = pd.factorize(df["dimensions"].astype("string").fillna(""), sort=False)
+    sets = [{k.strip() for k in str(value).split(";") if k.strip()} for value in values]
     all_keys = sorted(set().union(*sets)) if sets else []
-    data = {key: np.fromiter((key in s for s in sets), dtype=np.float64, count=len(sets)) for key in all_keys}
+    data = {key: np.array([key in s for s in sets], dtype=np.float64)[codes] if len(codes) else np.zeros(0) for key in all_keys}
     return pd.DataFrame(data, index=pd.RangeIndex(len(df)), columns=all_keys)
 
 
