@@ -7,9 +7,12 @@ chunking. Workers build their segmenter and matcher from the config once per pro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +27,23 @@ logger = logging.getLogger(__name__)
 
 PARTITION_STAGES = ("clean", "segment", "sentiment", "topics", "dimensions", "feedback")
 REJECT_COLUMNS = ["source_row", "review_id", "stage", "reason", "text"]
+# Allocations between two young-generation collections while stages run (CPython's default
+# is 700). A partition builds millions of small lists and strings that live until it ends,
+# and every young collection that finds them alive walks them again: at 700 the collector
+# took about a tenth of the per-row stages' time.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with the young-generation threshold at least :data:`GC_YOUNG_THRESHOLD`,
+    then restore the previous thresholds. Garbage is still collected, only less often."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], GC_YOUNG_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 @dataclass
@@ -137,18 +157,19 @@ def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResul
     rejects = [empty_rejects()]
     frames: dict[str, pd.DataFrame] = {}
     timings: dict[str, float] = {}
-    for name in ctx.stages:
-        df, rej, sec = run_stage(name, df, res)
-        timings[name] = sec
-        if len(rej):
-            rejects.append(rej)
-        if ctx.keep_frames:
-            frames[name] = df
     feedback = mentions = None
-    if "feedback_type" in df.columns and "mentions" in df.columns:
-        feedback = feedback_table(df, ctx.config)
-        if ctx.config.clean.flag_duplicates:
-            feedback = add_digests(feedback, df)
-        mentions = mentions_table(df)
+    with fewer_collections():
+        for name in ctx.stages:
+            df, rej, sec = run_stage(name, df, res)
+            timings[name] = sec
+            if len(rej):
+                rejects.append(rej)
+            if ctx.keep_frames:
+                frames[name] = df
+        if "feedback_type" in df.columns and "mentions" in df.columns:
+            feedback = feedback_table(df, ctx.config)
+            if ctx.config.clean.flag_duplicates:
+                feedback = add_digests(feedback, df)
+            mentions = mentions_table(df)
     all_rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
     return PartitionResult(feedback, mentions, all_rejects, frames, timings, len(df))

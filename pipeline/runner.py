@@ -35,6 +35,7 @@ from pipeline.partition import (
     PartitionContext,
     check_requires,
     empty_rejects,
+    fewer_collections,
     process_partition,
     run_stage,
     split_rejects,
@@ -279,14 +280,15 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunSta
     sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size) if head else None
     if sample is None:
         return
-    for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
-        check_requires(name, sample)
-        if hasattr(STAGES[name], "fit"):
-            tf = time.perf_counter()
-            STAGES[name].fit(sample, getattr(run.config, name), res)
-            run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
-        if name != fitting[-1]:
-            sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
+    with fewer_collections():
+        for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
+            check_requires(name, sample)
+            if hasattr(STAGES[name], "fit"):
+                tf = time.perf_counter()
+                STAGES[name].fit(sample, getattr(run.config, name), res)
+                run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
+            if name != fitting[-1]:
+                sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
     n_sample = len(sample)
     del sample
     _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap

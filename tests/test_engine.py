@@ -65,3 +65,19 @@ def test_engine_run_too_large_to_cache_clears_stale_cache(tmp_path):
     config = load_config(ROOT / "configs" / "hotel.yaml", {"input.path": str(SAMPLE), "output.dir": str(tmp_path)})
     with pytest.raises(StageError, match="cached for dumps of up to engine.cache_max_rows"):
         run_pipeline(config, start="dimensions", run_date=dt.date(2026, 11, 1))
+
+
+def test_engine_partitions_collect_young_garbage_less_often_and_restore_the_thresholds():
+    import gc
+
+    from pipeline.partition import GC_YOUNG_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        inside = gc.get_threshold()
+    assert inside == (max(before[0], GC_YOUNG_THRESHOLD), *before[1:])
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError):
+        with fewer_collections():
+            raise RuntimeError("a stage failed")
+    assert gc.get_threshold() == before  # restored when a stage raises, too
