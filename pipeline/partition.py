@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 PARTITION_STAGES = ("clean", "segment", "sentiment", "topics", "dimensions", "feedback")
 REJECT_COLUMNS = ["source_row", "review_id", "stage", "reason", "text"]
-# Allocations between two young-generation collections while stages run (CPython's default
+# Allocations between two young-generation collections during a run (CPython's default
 # is 700). A partition builds millions of small lists and strings that live until it ends,
 # and every young collection that finds them alive walks them again: at 700 the collector
 # took about a tenth of the per-row stages' time.

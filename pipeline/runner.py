@@ -107,7 +107,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     started = dt.datetime.now(dt.timezone.utc)
     run = RunState(config, stages, started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6], started)
     t0 = time.perf_counter()
-    with run_lock(out_dir), StateStore(out_dir) as state:
+    with run_lock(out_dir), StateStore(out_dir) as state, fewer_collections():
         frames = _open_input(run)
         if stages[0] == "ingest":
             frames = _check_header(frames, config)
@@ -280,15 +280,14 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunSta
     sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size) if head else None
     if sample is None:
         return
-    with fewer_collections():
-        for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
-            check_requires(name, sample)
-            if hasattr(STAGES[name], "fit"):
-                tf = time.perf_counter()
-                STAGES[name].fit(sample, getattr(run.config, name), res)
-                run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
-            if name != fitting[-1]:
-                sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
+    for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
+        check_requires(name, sample)
+        if hasattr(STAGES[name], "fit"):
+            tf = time.perf_counter()
+            STAGES[name].fit(sample, getattr(run.config, name), res)
+            run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
+        if name != fitting[-1]:
+            sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
     n_sample = len(sample)
     del sample
     _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap
