@@ -118,7 +118,8 @@ def _corpus_digest() -> str:
 
 
 def settings_key(backend: str, segmenter, settings: dict) -> str:
-    """Hash of everything that determines the trained model (settings, corpus, versions, jieba dictionaries)."""
+    """Hash of everything that determines the trained model (settings, corpus, versions, the
+    content of the segmenter's user dictionaries and its extra words)."""
     import jieba
     import sklearn
 
@@ -130,12 +131,21 @@ def settings_key(backend: str, segmenter, settings: dict) -> str:
         "settings": {k: settings[k] for k in sorted(settings)},
         "corpus": _corpus_digest(),
         "versions": [pipeline.__version__, sklearn.__version__, np.__version__, jieba.__version__, _snownlp_version()],
-        "segmenter": [list(getattr(segmenter, "user_dicts", ())), sorted(getattr(segmenter, "extra_words", ()))],
+        "segmenter": [[_file_digest(path) for path in getattr(segmenter, "user_dicts", ())], sorted(getattr(segmenter, "extra_words", ()))],
     }
     # The model is trained on the segmenter's tokens; jieba keys stay as they were.
     if getattr(segmenter, "backend", "jieba") != "jieba":
         payload["segmenter"].append(segmenter.backend)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:20]
+
+
+def _file_digest(path) -> str:
+    """A user dictionary's content hash: the model depends on what the dictionary says, not on
+    where it lies (a moved checkout reuses its model; an edited dictionary retrains it)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+    except OSError:
+        return f"unreadable:{Path(path).name}"
 
 
 def _snownlp_version() -> str:

@@ -51,3 +51,19 @@ def test_default_unknown_backend_raises(segmenter, tmp_path):
 def test_default_unknown_setting_raises(segmenter, tmp_path):
     with pytest.raises(PipelineError, match="Unknown sentiment model setting"):
         load_default_model("sklearn", tmp_path, segmenter, treshold=0.5)
+
+
+def test_default_key_follows_dictionary_content_not_its_path(tmp_path):
+    from types import SimpleNamespace
+
+    def key(path):
+        return default_module.settings_key("sklearn", SimpleNamespace(user_dicts=(str(path),), extra_words=("前台",), backend="rjieba"), {"C": 1.0})
+
+    a, b = tmp_path / "a" / "dict.txt", tmp_path / "b" / "dict.txt"
+    for path in (a, b):
+        path.parent.mkdir()
+        path.write_text("早餐券 5 n\n", encoding="utf-8")
+    assert key(a) == key(b)  # the same dictionary in a moved or second checkout: the same model
+    before = key(a)
+    a.write_text("早餐券 5 n\n自助早餐 5 n\n", encoding="utf-8")
+    assert key(a) != before  # an edited dictionary segments differently: the model is retrained
