@@ -29,8 +29,8 @@ PARTITION_STAGES = ("clean", "segment", "sentiment", "topics", "dimensions", "fe
 REJECT_COLUMNS = ["source_row", "review_id", "stage", "reason", "text"]
 # Allocations between two young-generation collections during a run (CPython's default
 # is 700). A partition builds millions of small lists and strings that live until it ends,
-# and every young collection that finds them alive walks them again: at 700 the collector
-# took about a tenth of the per-row stages' time.
+# and every young collection that finds them alive walks them again: at 700 the per-row
+# stages took about 8 % longer (alternated runs on 100k reviews).
 GC_YOUNG_THRESHOLD = 50_000
 
 

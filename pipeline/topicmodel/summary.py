@@ -113,7 +113,7 @@ def _dimension_indicators(df: pd.DataFrame) -> pd.DataFrame:
     codes, values = pd.factorize(df["dimensions"].astype("string").fillna(""), sort=False)
     sets = [{k.strip() for k in str(value).split(";") if k.strip()} for value in values]
     all_keys = sorted(set().union(*sets)) if sets else []
-    data = {key: np.array([key in s for s in sets], dtype=np.float64)[codes] if len(codes) else np.zeros(0) for key in all_keys}
+    data = {key: np.array([key in s for s in sets], dtype=np.float64)[codes] for key in all_keys}
     return pd.DataFrame(data, index=pd.RangeIndex(len(df)), columns=all_keys)
 
 
