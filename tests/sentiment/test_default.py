@@ -67,3 +67,26 @@ def test_default_key_follows_dictionary_content_not_its_path(tmp_path):
     before = key(a)
     a.write_text("早餐券 5 n\n自助早餐 5 n\n", encoding="utf-8")
     assert key(a) != before  # an edited dictionary segments differently: the model is retrained
+
+
+def test_default_cache_prunes_models_unused_for_a_month_when_it_trains_one(segmenter, small_model, tmp_path):
+    import os
+    import time
+
+    import joblib
+
+    day, month = 86400, default_module.CACHE_MAX_AGE_DAYS
+    stale, recent, used = (tmp_path / f"sentiment-{name}.joblib" for name in ("stale", "recent", "used"))
+    for path, age_days in ((stale, 1.5 * month), (recent, month / 6), (used, 3 * month)):
+        joblib.dump(small_model, path)
+        os.utime(path, (time.time() - age_days * day,) * 2)
+    # Loading a cached model dates it by this use: a config still in use keeps its model.
+    loaded = default_module._cached_or_trained(used, lambda *a: pytest.fail("a cached model was retrained"), segmenter, None)
+    assert loaded.predict_proba([["很", "好"]]).shape == (1, 2)
+    assert time.time() - used.stat().st_mtime < day
+    # Training a new model (new settings) deletes the ones unused for CACHE_MAX_AGE_DAYS.
+    fresh = tmp_path / "sentiment-fresh.joblib"
+    default_module._cached_or_trained(fresh, lambda docs, y, texts: {"trained_on": len(docs)}, segmenter, 50)
+    assert sorted(p.name for p in tmp_path.glob("sentiment-*.joblib")) == [
+        "sentiment-fresh.joblib", "sentiment-recent.joblib", "sentiment-used.joblib"
+    ]
