@@ -40,6 +40,8 @@ class RunState:
     # Per ingested chunk: review_id, status code (n/c/u) and content hash of the kept rows.
     pending: list[pd.DataFrame] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # The engine the partitions ran on (a one-partition dump runs in this process).
+    engine: str = ""
 
     def add_time(self, name: str, seconds: float) -> None:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 3)

@@ -104,6 +104,7 @@ def build_manifest(run: RunState, res: Resources, counts: dict[str, int]) -> dic
         "config_hash": run.config.fingerprint(),
         "config": run.config.model_dump(mode="json"),
         "stages": run.stages,
+        "engine": run.engine or None,
         "input": run.input_facts,
         "rows": counts,
         "facts": facts,

@@ -27,7 +27,7 @@ from pipeline import io
 from pipeline.accounting import RunState, drop_already_processed, make_pairs, settle_counts
 from pipeline.arrowops import compact, concat_compact
 from pipeline.config import Config
-from pipeline.engine import make_engine
+from pipeline.engine import LocalEngine, make_engine
 from pipeline.errors import ConfigError, InputError, StageError
 from pipeline.outputs import build_manifest, load_store, write_outputs
 from pipeline.partition import (
@@ -120,10 +120,12 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             frames = _ingest_stream(frames, run, res, state)
         part_stages = [s for s in stages if s in PARTITION_STAGES]
         keep = _keep_frames(run, config)
-        head, frames = _take_sample(frames, config.engine.sample_size)
+        head, frames, whole = _take_sample(frames, config.engine.sample_size)
         _fit_on_sample(head, part_stages, run, res)
         ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
-        collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)
+        # A dump of one partition has nothing to share out: starting workers would only cost time.
+        in_process = whole and len(head) <= 1
+        collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep, in_process)
         del ctx, head
         t = time.perf_counter()
         _release_partition_resources(res)
@@ -259,16 +261,17 @@ def _keep_frames(run: RunState, config: Config) -> bool:
     return run.input_facts.get("bytes", 0) <= config.engine.cache_max_rows * CACHE_BYTES_PER_ROW
 
 
-def _take_sample(frames: Iterator[pd.DataFrame], size: int) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame]]:
-    """The first chunks holding at least ``size`` reviews, and the rest of the stream."""
+def _take_sample(frames: Iterator[pd.DataFrame], size: int) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame], bool]:
+    """The first chunks holding at least ``size`` reviews, the rest of the stream, and whether
+    the stream ended within them (the head is then the whole dump)."""
     head: list[pd.DataFrame] = []
     n = 0
     for df in frames:
         head.append(df)
         n += len(df)
         if n >= size:
-            break
-    return head, frames
+            return head, frames, False
+    return head, frames, True
 
 
 def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunState, res: Resources) -> None:
@@ -295,8 +298,9 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunSta
     logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), n_sample, run.timings["fit"], memory_mb()[0])
 
 
-def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
-    """Run the partition function over every chunk with the configured engine; collect results.
+def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool, in_process: bool = False) -> dict[str, Any]:
+    """Run the partition function over every chunk with the configured engine (in this process
+    when ``in_process``: the same results); collect results.
 
     On runs too large to cache, each partition's tables are spilled to disk as they arrive
     and read back by :func:`_gather` once the models are freed, so memory stays flat.
@@ -307,7 +311,10 @@ def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.Da
     if spill is not None:
         io.clear_parts(spill)
     rows = 0
-    engine = make_engine(run.config)
+    engine = LocalEngine(run.config) if in_process else make_engine(run.config)
+    if engine.name != run.config.engine.kind.value:
+        logger.info("the dump is one partition: running it in this process, not with the %s engine", run.config.engine.kind.value)
+    run.engine = engine.name
     t = time.perf_counter()
     try:
         for i, result in enumerate(engine.map(process_partition, frames, ctx), start=1):

@@ -44,6 +44,18 @@ def test_engine_outputs_identical(engine, local_run, tmp_path):
         pytest.importorskip("distributed")
     result = _run(tmp_path, **engine)
     assert result.manifest["timings_s"]["partitions_wall"] >= 0
+    assert result.manifest["engine"] == engine["kind"]  # several partitions: the configured engine ran them
+    for name in COMPARED:
+        assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+def test_engine_a_one_partition_dump_runs_in_process(local_run, tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="pipeline.runner"):
+        result = _run(tmp_path, kind="processes", workers=2)  # 255 reviews, chunks of 5,000
+    assert result.manifest["engine"] == "local"
+    assert "the dump is one partition: running it in this process, not with the processes engine" in caplog.text
     for name in COMPARED:
         assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
 
