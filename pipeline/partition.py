@@ -92,6 +92,8 @@ def split_rejects(df: pd.DataFrame, stage: str) -> tuple[pd.DataFrame, pd.DataFr
     if REJECT_COL not in df.columns:
         return df, empty_rejects()
     mask = df[REJECT_COL].notna() & (df[REJECT_COL].astype("string") != "")
+    if not mask.any():  # the usual case: no row to move, no frame to filter
+        return df.drop(columns=[REJECT_COL]), empty_rejects()
     rej = df[mask]
 
     def col(name: str):
