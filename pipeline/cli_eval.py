@@ -38,7 +38,8 @@ def _sentiment_labels(raw: pd.DataFrame, args: argparse.Namespace) -> pd.Series:
     if args.rating_column:
         if args.rating_column not in raw.columns:
             raise InputError(f"labels lack the rating column {args.rating_column!r}; found columns: {[c for c in raw.columns if not c.startswith('_')]}")
-        r = pd.to_numeric(raw[args.rating_column], errors="coerce")
+        # Text columns read as strings give a nullable array here; missing ratings become NaN.
+        r = pd.to_numeric(raw[args.rating_column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return pd.Series(np.where(r >= args.positive_min, 1.0, np.where(r <= args.negative_max, 0.0, np.nan)), index=raw.index)
     if args.label_column not in raw.columns:
         raise InputError(f"labels lack the label column {args.label_column!r}; found columns: {[c for c in raw.columns if not c.startswith('_')]}")

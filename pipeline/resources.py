@@ -144,7 +144,7 @@ def build_resources(config: Config, stages: list[str], run_date: dt.date) -> Res
     """Load what the selected stages need, once."""
     res = Resources(config=config, run_date=run_date)
     needs_text = {"segment", "sentiment", "dimensions"} & set(stages)
-    if {"segment", "dimensions", "report"} & set(stages):
+    if {"segment", "sentiment", "dimensions", "report"} & set(stages):
         res.matcher = build_matcher(config)
     if needs_text:
         res.segmenter = build_segmenter(config, res.matcher)

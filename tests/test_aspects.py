@@ -190,3 +190,36 @@ def test_evaluation_real_labels_match_mapping():
     labels = pd.read_csv(SHARED / "asap_samples_300.csv")
     gold = gold_dimensions(labels, load_mapping(ROOT / "configs" / "mappings" / "aic2018.yaml"))
     assert set(gold["dimension"]) >= {"tangibles", "responsiveness", "empathy"}
+
+
+@pytest.fixture(scope="module")
+def opinion():
+    """Clause -> net opinion words, with the general and hotel lexicon packs."""
+    from pipeline.aspects import AspectMatcher
+    from pipeline.config import DEFAULT_DIMENSIONS
+    from pipeline.lexicon import load_lexicon
+    from pipeline.text import get_segmenter
+
+    packs = ROOT / "configs" / "lexicons"
+    lex = load_lexicon([packs / "general.yaml", packs / "hotel.yaml"], list(DEFAULT_DIMENSIONS))
+    matcher = AspectMatcher(lex)
+    seg = get_segmenter(extra_words=tuple(lex.terms()))
+    return lambda clause: matcher.opinion_polarity(clause, seg.cut(clause))
+
+
+@pytest.mark.parametrize(
+    "clause, net",
+    [
+        ("前台非常暖心", 1),  # an opinion of a dimension
+        ("非常满意", 1),  # a generic opinion counts without a target
+        ("房间很脏还有异味", -2),
+        ("房间不干净", -1),  # negation flips
+        ("热情周到但是很脏", 0),  # 热情周到 is one term: one word each way
+        ("我们住了两晚", 0),  # no opinion word
+        ("前台服务员", 0),  # naming an aspect is no opinion
+        ("好像下雨了", 0),  # an ignored phrase holds no term (好)
+        ("", 0),
+    ],
+)
+def test_aspects_opinion_polarity_counts_opinion_words_with_negation(opinion, clause, net):
+    assert opinion(clause) == net

@@ -155,6 +155,28 @@ def _predict_unique(model, docs: list[list[str]]) -> np.ndarray:
     return proba[inverse]
 
 
+# At most this many net opinion words count towards one clause's or review's lexicon shift.
+LEXICON_CAP = 2
+
+
+def _opinion_counts(opinion, texts: list[str], tokens: list[list[str]]) -> np.ndarray:
+    """``opinion(text, tokens)`` of every clause, each distinct clause read once."""
+    seen: dict[str, tuple[list[str], int]] = {}
+    out = np.zeros(len(texts))
+    for i, (text, toks) in enumerate(zip(texts, tokens)):
+        hit = seen.get(text)
+        if hit is None or hit[0] != toks:
+            hit = seen[text] = (toks, opinion(text, toks))
+        out[i] = hit[1]
+    return out
+
+
+def _shifted(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Probabilities moved by ``shift`` in log-odds (unchanged where the shift is 0)."""
+    moved = 1.0 / (1.0 + np.exp(-(_logit(p) + shift)))
+    return np.where(shift != 0, moved, p)
+
+
 def score_reviews(
     model,
     clauses: list[list[str]],
@@ -165,6 +187,8 @@ def score_reviews(
     review_weight: float = 0.8,
     contrast_words: tuple[str, ...] = DEFAULT_CONTRAST_WORDS,
     contrast_only: bool = True,
+    opinion=None,
+    lexicon_weight: float = 0.0,
 ) -> tuple[np.ndarray, list[list[float]]]:
     """Score every clause and every review, in one ``predict_proba`` call.
 
@@ -186,6 +210,11 @@ def score_reviews(
         contrast_only: blend in the clause view only for reviews that turn (a later clause opens
             with a contrast word); other reviews keep the whole-review score, which measured
             better (short neutral clauses pull a plain mean towards the negative side).
+        opinion: ``opinion(clause, tokens) -> int``, the net count of opinion words in a clause
+            (see :meth:`pipeline.aspects.AspectMatcher.opinion_polarity`); None for none.
+        lexicon_weight: log-odds added per net opinion word, capped at ``LEXICON_CAP`` words
+            either way: to each clause for its own, to the whole review for the sum of its
+            clauses' (before the blend).
 
     Returns:
         (review scores P(positive), shape (n,); per review the list of clause P(positive)).
@@ -200,6 +229,8 @@ def score_reviews(
         raise PipelineError(f"review_weight must be between 0 and 1, got {review_weight!r}.")
     if contrast_weight <= 0 or degree_weight <= 0:
         raise PipelineError(f"contrast_weight and degree_weight must be > 0, got {contrast_weight!r} and {degree_weight!r}.")
+    if lexicon_weight < 0:
+        raise PipelineError(f"lexicon_weight must be >= 0, got {lexicon_weight!r}.")
     n = len(clauses)
     counts = np.fromiter(map(len, clause_tokens), dtype=np.intp, count=n)
     if not np.array_equal(np.fromiter(map(len, clauses), dtype=np.intp, count=n), counts):
@@ -212,12 +243,18 @@ def score_reviews(
     batch = flat + whole
     proba = _predict_unique(model, batch) if batch else np.empty(0)
     p_clause = proba[: len(flat)]
+    p_whole = proba[len(flat) :]
+    if opinion is not None and lexicon_weight > 0 and flat:
+        net = _opinion_counts(opinion, list(itertools.chain.from_iterable(clauses)), flat)
+        p_clause = _shifted(p_clause, lexicon_weight * np.clip(net, -LEXICON_CAP, LEXICON_CAP))
+        if review_weight > 0:
+            p_whole = _shifted(p_whole, lexicon_weight * np.clip(np.bincount(owner_arr, weights=net, minlength=n), -LEXICON_CAP, LEXICON_CAP))
     wsum = np.bincount(owner_arr, weights=w, minlength=n)
     lsum = np.bincount(owner_arr, weights=w * _logit(p_clause), minlength=n)
     has_clause = wsum > 0
     clause_logit = np.where(has_clause, lsum / np.where(has_clause, wsum, 1.0), 0.0)
     if review_weight > 0:
-        review_logit = _logit(proba[len(flat) :])
+        review_logit = _logit(p_whole)
         has_tokens = np.array([bool(d) for d in whole])
         blend = review_weight * review_logit + (1 - review_weight) * clause_logit
         if contrast_only:

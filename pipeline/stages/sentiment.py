@@ -7,7 +7,8 @@ star ratings (``adapt_on_rating``, when enough reviews are rated), or else self-
 dump's most confident reviews (``adapt_on_dump``); and the dump's positive prior is estimated
 by EM (Saerens et al. 2002; reported in the manifest, applied when ``adapt_prior`` is on).
 ``run`` then scores any partition with that fixed state, so results do not depend on how the
-dump was split. Contrast clauses weigh more.
+dump was split. Contrast clauses weigh more, and the opinion words of the config's lexicons
+move each clause's and review's log-odds (``lexicon_weight``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def _model(res: Resources):
 def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tuple[np.ndarray, list]:
     from pipeline import sentiment as sm
 
+    opinion = None
+    if params.lexicon_weight > 0:
+        if res.matcher is None:
+            raise StageError("stage 'sentiment' reads the lexicons' opinion words (sentiment.lexicon_weight > 0) but has no matcher; the runner builds it from dimensions.lexicons")
+        opinion = res.matcher.opinion_polarity
     scores, clause_scores = sm.score_reviews(
         _model(res),
         df["clauses"].tolist(),
@@ -45,6 +51,8 @@ def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tu
         degree_weight=params.degree_weight,
         review_weight=params.review_weight,
         contrast_words=tuple(res.config.segment.contrast_words),
+        opinion=opinion,
+        lexicon_weight=params.lexicon_weight,
     )
     return np.asarray(scores, dtype=float), clause_scores
 

@@ -10,6 +10,7 @@ import pytest
 import pandas as pd
 
 from pipeline.config import load_config
+from pipeline.errors import StageError
 from pipeline.stages import sentiment as stage
 from pipeline.stages.base import Resources
 
@@ -29,11 +30,16 @@ def _frame(tokenize) -> pd.DataFrame:
     return pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
 
 
+def _resources(config, model) -> Resources:
+    from pipeline.resources import build_matcher
+
+    return Resources(config=config, run_date=dt.date(2026, 1, 1), matcher=build_matcher(config), sentiment_model=model)
+
+
 @pytest.mark.parametrize("weight", [0.0, 0.25])
 def test_stage_domain_weight_sets_or_turns_off_the_expert(small_model, tokenize, weight):
     config = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.domain_weight": weight})
-    res = Resources(config=config, run_date=dt.date(2026, 1, 1))
-    res.sentiment_model = small_model
+    res = _resources(config, small_model)
     stage.fit(_frame(tokenize), config.sentiment, res)
     expected = None if weight == 0 else {"domain": "hotel", "weight": weight}
     assert res.facts.get("sentiment_domain_expert") == expected
@@ -41,8 +47,7 @@ def test_stage_domain_weight_sets_or_turns_off_the_expert(small_model, tokenize,
 
 def test_stage_hotel_config_mixes_expert_and_applies_prior(small_model, tokenize):
     config = load_config(ROOT / "configs" / "hotel.yaml")
-    res = Resources(config=config, run_date=dt.date(2026, 1, 1))
-    res.sentiment_model = small_model
+    res = _resources(config, small_model)
     df = _frame(tokenize)
     stage.fit(df, config.sentiment, res)
     assert res.facts["sentiment_domain_expert"] == {"domain": "hotel", "weight": config.sentiment.domain_weight}
@@ -57,7 +62,28 @@ def test_stage_hotel_config_mixes_expert_and_applies_prior(small_model, tokenize
 
 def test_stage_restaurant_config_has_no_expert(small_model, tokenize):
     config = load_config(ROOT / "configs" / "restaurant.yaml")
-    res = Resources(config=config, run_date=dt.date(2026, 1, 1))
-    res.sentiment_model = small_model
+    res = _resources(config, small_model)
     stage.fit(_frame(tokenize), config.sentiment, res)
     assert "sentiment_domain_expert" not in res.facts
+
+
+def test_stage_lexicon_weight_moves_scores_by_the_opinion_words(small_model, tokenize):
+    plain = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.lexicon_weight": 0.0, "sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False})
+    lexical = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.lexicon_weight": 0.5, "sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False})
+    clauses, tokens = tokenize(["前台非常暖心", "房间很脏", "我们住了两晚"])
+    df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
+    out = {}
+    for name, config in (("plain", plain), ("lexical", lexical)):
+        res = _resources(config, small_model)
+        stage.fit(df, config.sentiment, res)
+        out[name] = stage.run(df, config.sentiment, res)
+
+    def logit(p):
+        return np.log(p / (1 - p))
+
+    moved = logit(out["lexical"]["sentiment_score"].to_numpy()) - logit(out["plain"]["sentiment_score"].to_numpy())
+    np.testing.assert_allclose(moved, [0.5, -0.5, 0.0], atol=1e-9)  # 暖心 +1, 脏 -1, no opinion word
+    # Without a matcher the stage cannot read the opinion words: an error, not other scores.
+    bare = Resources(config=lexical, run_date=dt.date(2026, 1, 1), sentiment_model=small_model)
+    with pytest.raises(StageError, match="sentiment.lexicon_weight > 0"):
+        stage.run(df, lexical.sentiment, bare)
