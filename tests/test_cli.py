@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from pipeline.cli import main
@@ -67,3 +68,33 @@ def test_cli_from_without_cache_explains(tmp_path, capsys):
 def test_cli_run_py_only_calls_main():
     proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "--help"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and "--output-dir" in proc.stdout
+
+
+def _labelled(tmp_path):
+    """A labelled file from the bundled sample: a label column, and star ratings with a gap."""
+    import pandas as pd
+
+    df = pd.read_csv(ROOT / "data" / "sample" / "hotel_reviews.csv", dtype=str, keep_default_na=False).head(80)
+    rating = pd.to_numeric(df["rating"], errors="coerce")
+    df["label"] = ["正面" if r >= 4 else "负面" if r <= 2 else "" for r in rating]
+    df.loc[df.index[:3], "rating"] = ""  # unrated reviews are left out, not an error
+    path = tmp_path / "labelled.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+@pytest.mark.parametrize("flags", [["--label-column", "label"], ["--rating-column", "rating"]], ids=["labels", "ratings"])
+def test_cli_evaluate_sentiment_prints_the_figures(tmp_path, capsys, flags):
+    path, df = _labelled(tmp_path)
+    code = main(["evaluate-sentiment", "--config", str(ROOT / "configs" / "hotel.yaml"), "--labels", str(path), "--id-column", "id", "--quiet", *flags])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "accuracy=" in out and "macro_f1=" in out and "confusion [[tn fp] [fn tp]]" in out
+    import re
+
+    rated = pd.to_numeric(df["rating"], errors="coerce")
+    labelled = int((df["label"] != "").sum()) if flags[0] == "--label-column" else int(((rated >= 4) | (rated <= 2)).sum())
+    n = int(re.search(r"n=(\d+) accuracy=", out).group(1))
+    used, rejected, unlabelled = map(int, re.search(r"labels used: (\d+) of 80 rows \((\d+) rejected by the pipeline, (\d+) without a usable label\)", out).groups())
+    assert used == n and used + rejected + unlabelled == len(df) == 80  # every row accounted for
+    assert 0 < used <= labelled
