@@ -61,10 +61,9 @@ from pipeline.lexicon import LexEntry, Lexicon
 logger = logging.getLogger(__name__)
 
 NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
-# Opinion counts of clauses of up to this many tokens are remembered per matcher, at most
-# this many (then the memo starts again).
-OPINION_MEMO_MAX_TOKENS = 12
-OPINION_MEMO_MAX_ENTRIES = 200_000
+# Distinct clauses whose literal hits a matcher remembers (about two partitions' worth; then
+# the memo starts again).
+HITS_MEMO_MAX_ENTRIES = 50_000
 
 
 @dataclass(slots=True)
@@ -104,7 +103,7 @@ class AspectMatcher:
         self._terms = TermScanner(words)
         self._naming = TermPresence({t for t, e in lexicon.entries.items() if e.role in _NAMING_OR_SELF_ROLES})
         self._judging = TermPresence({t for t, e in lexicon.entries.items() if e.role in _OPINION_ROLES and e.polarity in (1, -1)})
-        self._opinion_memo: dict[str, tuple[list[str], int]] = {}
+        self._hits_memo: dict[str, tuple[list[str], list[_Hit]]] = {}
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS + RESULT_VERBS}, key=len, reverse=True))
         neg = "|".join(_negator_regex(n) for n in negators)
@@ -138,7 +137,7 @@ class AspectMatcher:
             # the scan could read is a substring of the clause, so this shortcut is exact; it
             # spares most clauses the scan.
             return self._pattern_mentions(clause)
-        hits = self._literal_hits(clause, tokens)
+        hits = self._hits(clause, tokens)
         if not hits:
             return self._pattern_mentions(clause)
         found: list[_Found] = []
@@ -197,19 +196,22 @@ class AspectMatcher:
         """
         if not self._judging.found_in(clause):
             return 0
-        # Short clauses (服务很好, 味道不错) come back in every partition: each is read once per
-        # process. The tokens are part of the key (compared, not hashed).
-        hit = self._opinion_memo.get(clause)
-        if hit is not None and hit[0] == tokens:
-            return hit[1]
-        net = sum(
-            h.polarity for h in self._literal_hits(clause, tokens) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1)
-        )
-        if len(tokens) <= OPINION_MEMO_MAX_TOKENS:
-            if len(self._opinion_memo) >= OPINION_MEMO_MAX_ENTRIES:
-                self._opinion_memo.clear()
-            self._opinion_memo[clause] = (tokens, net)
-        return net
+        return sum(h.polarity for h in self._hits(clause, tokens) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1))
+
+    def _hits(self, clause: str, tokens: list[str]) -> list[_Hit]:
+        """:meth:`_literal_hits`, remembered for the last few tens of thousands of distinct
+        clauses: the sentiment stage reads a partition's opinion words and the dimensions
+        stage its mentions from the same hits. The tokens are part of the key (compared, not
+        hashed); the hits are never changed once found."""
+        memo = self._hits_memo
+        found = memo.get(clause)
+        if found is not None and found[0] == tokens:
+            return found[1]
+        hits = self._literal_hits(clause, tokens)
+        if len(memo) >= HITS_MEMO_MAX_ENTRIES:
+            memo.clear()
+        memo[clause] = (tokens, hits)
+        return hits
 
     def _pattern_mentions(self, clause: str) -> list[Mention]:
         """Mentions of a clause without literal terms: its patterns only."""
