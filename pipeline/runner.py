@@ -149,6 +149,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         if res.topic_model_fitted and res.topic_model is not None:
             res.topic_model.save(topic_model_dir(config))
         counts = {"read": run.rows_read, "accepted": accepted, "rejected": len(rejects), **run.counts}
+        _warn_if_scoring_changed(out_dir, config, run, res)
         if "report" in stages:
             _report(run, res, collected, counts, rejects, state)
         manifest = build_manifest(run, res, counts)
@@ -185,6 +186,32 @@ def _report(run: RunState, res: Resources, collected: dict[str, Any], counts: di
     logger.info("report and outputs written (rss %.0f MB, peak %.0f MB)", *memory_mb())
     if "segment" in run.stages or counts["new"] + counts["changed"]:
         state.finish_run(run.run_id, zip(run.processed["review_id"].tolist(), run.processed["content_hash"].tolist()), counts)
+
+
+# Config sections that decide a review's classification: when one changed since the last run,
+# the reviews an incremental run skips keep the scores of the old settings.
+SCORING_SECTIONS = ("clean", "segment", "sentiment", "topics", "dimensions", "feedback")
+
+
+def _warn_if_scoring_changed(out_dir: Path, config: Config, run: RunState, res: Resources) -> None:
+    """Warn (and report in the manifest) when reviews were skipped as already processed although
+    the sections that score them changed since the previous run (read off its manifest)."""
+    skipped = run.counts.get("skipped", 0)
+    if not skipped:
+        return
+    try:
+        before = io.read_json(out_dir / "manifest.json").get("config") or {}
+    except (OSError, ValueError, AttributeError):
+        return  # no earlier manifest, or not ours: nothing to compare with
+    now = config.model_dump(mode="json")
+    changed = [s for s in SCORING_SECTIONS if s in before and before[s] != now.get(s)]
+    if changed:
+        res.facts["scoring_config_changed"] = changed
+        logger.warning(
+            "%d reviews were skipped as already processed, but the config's %s changed since the last run: they keep the "
+            "earlier settings' scores in the cumulative outputs; rerun with --full to score every review the same way",
+            skipped, ", ".join(changed),
+        )
 
 
 def memory_mb() -> tuple[float, float]:

@@ -117,3 +117,26 @@ def test_incremental_rerun_of_a_dump_with_nothing_new(tmp_path):
     assert main(_args(out, dump, "--text-column", "review")) == 0
     assert _manifest(out)["rows"]["skipped"] == 2
     assert (out / "classified_feedback.csv").read_bytes() == first
+
+
+def test_incremental_warns_when_skipped_reviews_were_scored_with_other_settings(tmp_path, caplog):
+    import datetime as dt
+    import logging
+
+    from pipeline.config import load_config
+    from pipeline.runner import run_pipeline
+
+    def run(**changes):
+        config = load_config(ROOT / "configs" / "hotel.yaml", {"input.path": str(SAMPLE), "output.dir": str(tmp_path), **changes})
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="pipeline.runner"):
+            run_pipeline(config, run_date=dt.date(2026, 11, 8))
+        return _manifest(tmp_path)
+
+    first = run()
+    assert "scoring_config_changed" not in first["facts"]
+    second = run(**{"sentiment.neutral_high": 0.65})  # every review skipped, scored with 0.6
+    assert second["facts"]["scoring_config_changed"] == ["sentiment"]
+    assert f"{second['rows']['skipped']} reviews were skipped as already processed, but the config's sentiment changed" in caplog.text
+    third = run(**{"sentiment.neutral_high": 0.65, "report.title": "周报"})  # the same scoring; only the report's title
+    assert "scoring_config_changed" not in third["facts"] and "changed since the last run" not in caplog.text
