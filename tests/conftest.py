@@ -57,18 +57,22 @@ def resources(config: Config) -> Resources:
     return Resources(config=config, run_date=dt.date(2026, 11, 1))
 
 
-@pytest.fixture(scope="session")
-def match():
-    """Clause -> {dimension: Mention} with the general and restaurant lexicon packs."""
+def pack_matcher(domain_pack: str):
+    """(aspect matcher, segmenter keeping its terms whole) for the general pack plus ``domain_pack``."""
     from pipeline.aspects import AspectMatcher
     from pipeline.config import DEFAULT_DIMENSIONS
     from pipeline.lexicon import load_lexicon
     from pipeline.text import get_segmenter
 
     packs = ROOT / "configs" / "lexicons"
-    lex = load_lexicon([packs / "general.yaml", packs / "restaurant.yaml"], list(DEFAULT_DIMENSIONS))
-    matcher = AspectMatcher(lex)
-    seg = get_segmenter(extra_words=tuple(lex.terms()))
+    lex = load_lexicon([packs / "general.yaml", packs / domain_pack], list(DEFAULT_DIMENSIONS))
+    return AspectMatcher(lex), get_segmenter(extra_words=tuple(lex.terms()))
+
+
+@pytest.fixture(scope="session")
+def match():
+    """Clause -> {dimension: Mention} with the general and restaurant lexicon packs."""
+    matcher, seg = pack_matcher("restaurant.yaml")
 
     def run(clause: str) -> dict:
         return {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}

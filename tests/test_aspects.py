@@ -195,15 +195,9 @@ def test_evaluation_real_labels_match_mapping():
 @pytest.fixture(scope="module")
 def opinion():
     """Clause -> net opinion words, with the general and hotel lexicon packs."""
-    from pipeline.aspects import AspectMatcher
-    from pipeline.config import DEFAULT_DIMENSIONS
-    from pipeline.lexicon import load_lexicon
-    from pipeline.text import get_segmenter
+    from tests.conftest import pack_matcher
 
-    packs = ROOT / "configs" / "lexicons"
-    lex = load_lexicon([packs / "general.yaml", packs / "hotel.yaml"], list(DEFAULT_DIMENSIONS))
-    matcher = AspectMatcher(lex)
-    seg = get_segmenter(extra_words=tuple(lex.terms()))
+    matcher, seg = pack_matcher("hotel.yaml")
     return lambda clause: matcher.opinion_polarity(clause, seg.cut(clause))
 
 
