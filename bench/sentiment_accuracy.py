@@ -14,10 +14,11 @@ subsampled to 2/3 positive as hotel dumps are; and runs of 1 to 4 neighbouring s
 long ones; and single lines of 40 characters or more, 2/3 positive. Those score lowest, and
 mostly not for the model's sake: the corpus labels each piece of a review with the whole
 review's label, so the "不足：..." and "补充点评" pieces of positive reviews are complaints
-labelled positive (of the 451 errors over the five folds, 355 were positive-labelled lines the model
-scored negative, most of them plain complaints). Each is scored by the general model and with the hotel expert mixed in, each with and
-without the EM prior, and by the sentiment stage as ``configs/hotel.yaml`` runs it (expert,
-``adapt_on_dump`` and EM prior, the set being the dump). ``--folds 5`` repeats this over the
+labelled positive (of the 451 errors over the five folds, 355 were positive-labelled lines
+the model scored negative, most of them plain complaints). Each is scored by the general
+model and with the hotel expert mixed in, each with and without the EM prior, and by the
+sentiment stage as ``configs/hotel.yaml`` runs it (expert, ``adapt_on_dump``, EM prior and
+the lexicons' opinion words, the set being the dump). ``--folds 5`` repeats this over the
 five grouped 20 % folds and pools the scores (each fold is its own dump), with the range of the
 folds' accuracies: one fold's 2/3-positive sets hold about 200 reviews, and the folds' accuracies
 spread over 0.03 to 0.05, so a difference of 0.01 on one fold says little.
@@ -238,10 +239,9 @@ def _hotel_proxies(seg, folds: int) -> None:
 def _stage_speed(texts: list[str], seg, cache_dir: Path) -> None:
     """CPU seconds of the sentiment stage's fit and run (hotel config's settings, no ratings)."""
     from pipeline.config import load_config
+    from pipeline.resources import build_matcher
     from pipeline.stages import sentiment as stage
     from pipeline.stages.base import Resources
-
-    from pipeline.resources import build_matcher
 
     config = load_config(Path(__file__).resolve().parents[1] / "configs" / "hotel.yaml")
     clauses, tokens = _tokenize(texts, seg)
