@@ -144,8 +144,10 @@ def settings_key(backend: str, segmenter, settings: dict) -> str:
 def _file_digest(path) -> str:
     """A user dictionary's content hash: the model depends on what the dictionary says, not on
     where it lies (a moved checkout reuses its model; an edited dictionary retrains it)."""
+    from pipeline.io import file_sha256
+
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+        return file_sha256(path)[:20]
     except OSError:
         return f"unreadable:{Path(path).name}"
 
