@@ -159,18 +159,6 @@ def _predict_unique(model, docs: list[list[str]]) -> np.ndarray:
 LEXICON_CAP = 2
 
 
-def _opinion_counts(opinion, texts: list[str], tokens: list[list[str]]) -> np.ndarray:
-    """``opinion(text, tokens)`` of every clause, each distinct clause read once."""
-    seen: dict[str, tuple[list[str], int]] = {}
-    out = np.zeros(len(texts))
-    for i, (text, toks) in enumerate(zip(texts, tokens)):
-        hit = seen.get(text)
-        if hit is None or hit[0] != toks:
-            hit = seen[text] = (toks, opinion(text, toks))
-        out[i] = hit[1]
-    return out
-
-
 def _shifted(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """Probabilities moved by ``shift`` in log-odds (unchanged where the shift is 0)."""
     moved = 1.0 / (1.0 + np.exp(-(_logit(p) + shift)))
@@ -245,7 +233,8 @@ def score_reviews(
     p_clause = proba[: len(flat)]
     p_whole = proba[len(flat) :]
     if opinion is not None and lexicon_weight > 0 and flat:
-        net = _opinion_counts(opinion, list(itertools.chain.from_iterable(clauses)), flat)
+        # Each clause's count (the matcher remembers the clauses it has read).
+        net = np.fromiter(map(opinion, itertools.chain.from_iterable(clauses), flat), dtype=float, count=len(flat))
         p_clause = _shifted(p_clause, lexicon_weight * np.clip(net, -LEXICON_CAP, LEXICON_CAP))
         if review_weight > 0:
             p_whole = _shifted(p_whole, lexicon_weight * np.clip(np.bincount(owner_arr, weights=net, minlength=n), -LEXICON_CAP, LEXICON_CAP))
