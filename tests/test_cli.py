@@ -1,5 +1,6 @@
 """The command-line contract: flags, one-line errors, exit codes."""
 
+import re
 import subprocess
 import sys
 
@@ -72,8 +73,6 @@ def test_cli_run_py_only_calls_main():
 
 def _labelled(tmp_path):
     """A labelled file from the bundled sample: a label column, and star ratings with a gap."""
-    import pandas as pd
-
     df = pd.read_csv(ROOT / "data" / "sample" / "hotel_reviews.csv", dtype=str, keep_default_na=False).head(80)
     rating = pd.to_numeric(df["rating"], errors="coerce")
     df["label"] = ["正面" if r >= 4 else "负面" if r <= 2 else "" for r in rating]
@@ -90,8 +89,6 @@ def test_cli_evaluate_sentiment_prints_the_figures(tmp_path, capsys, flags):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "accuracy=" in out and "macro_f1=" in out and "confusion [[tn fp] [fn tp]]" in out
-    import re
-
     rated = pd.to_numeric(df["rating"], errors="coerce")
     labelled = int((df["label"] != "").sum()) if flags[0] == "--label-column" else int(((rated >= 4) | (rated <= 2)).sum())
     n = int(re.search(r"n=(\d+) accuracy=", out).group(1))
