@@ -93,3 +93,19 @@ def test_engine_partitions_collect_young_garbage_less_often_and_restore_the_thre
         with fewer_collections():
             raise RuntimeError("a stage failed")
     assert gc.get_threshold() == before  # restored when a stage raises, too
+
+
+@pytest.mark.parametrize(
+    ("engine", "jobs"),
+    [
+        ({"kind": "local", "workers": 3}, 1),
+        ({"kind": "processes", "workers": 3}, 3),
+        ({"kind": "dask", "workers": 3}, 3),
+        ({"kind": "dask", "workers": 3, "address": "tcp://scheduler:8786"}, 1),
+    ],
+    ids=["local", "processes", "dask-local-cluster", "dask-remote"],
+)
+def test_engine_topic_fit_uses_the_local_workers_only(engine, jobs):
+    from pipeline.stages.topics import fit_jobs
+
+    assert fit_jobs(load_config(ROOT / "configs" / "hotel.yaml", {"engine": engine}).engine) == jobs

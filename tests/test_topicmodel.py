@@ -83,6 +83,21 @@ def test_topicmodel_two_fits_are_identical(docs, backend):
     np.testing.assert_array_equal(p_a, p_b)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_topicmodel_parallel_fit_same_model_and_no_worker_left(docs, backend):
+    import multiprocessing
+
+    serial = TopicModel(backend=backend, **FAST).fit(docs)
+    parallel = TopicModel(backend=backend, n_jobs=2, **FAST).fit(docs)
+    assert len(serial.coherence_scores_) == 3  # k = 3, 4, 5: two workers share three fits
+    assert parallel.coherence_scores_ == serial.coherence_scores_
+    assert parallel.keywords_ == serial.keywords_
+    np.testing.assert_array_equal(parallel.backend_.topic_word(), serial.backend_.topic_word())
+    np.testing.assert_array_equal(parallel.transform(docs)[1], serial.transform(docs)[1])
+    # The pool is closed after the fit: no idle worker holds memory while partitions run.
+    assert multiprocessing.active_children() == []
+
+
 def test_topicmodel_chooses_k_in_range_by_coherence(fitted):
     assert sorted(fitted.coherence_scores_) == [3, 4, 5]
     best = max(fitted.coherence_scores_.values())

@@ -11,7 +11,7 @@ import logging
 
 import pandas as pd
 
-from pipeline.config import TopicBackend, TopicsParams
+from pipeline.config import EngineKind, EngineParams, TopicBackend, TopicsParams
 from pipeline.stages.base import Resources
 
 logger = logging.getLogger(__name__)
@@ -20,8 +20,9 @@ REQUIRES = ("tokens",)
 PRODUCES = ("topic_id", "topic_keywords", "topic_prob")
 
 
-def build_model(params: TopicsParams):
-    """An unfitted topic model for these parameters."""
+def build_model(params: TopicsParams, n_jobs: int = 1):
+    """An unfitted topic model for these parameters, trying ``n_jobs`` k at once (the result
+    does not depend on it)."""
     from pipeline.topicmodel import TopicModel
 
     return TopicModel(
@@ -40,14 +41,24 @@ def build_model(params: TopicsParams):
         coherence=params.coherence.value,
         relevance=params.relevance,
         stopwords=tuple(params.stopwords),
+        n_jobs=n_jobs,
     )
+
+
+def fit_jobs(engine: EngineParams) -> int:
+    """Processes the topic fit may use: the engine's workers when they run on this machine (a
+    process pool, a Dask LocalCluster), which have nothing to do until the dump-level models
+    are fitted; one in process, or with a remote Dask scheduler (this machine may be small)."""
+    if engine.kind is EngineKind.processes or (engine.kind is EngineKind.dask and not engine.address):
+        return engine.workers
+    return 1
 
 
 def fit(df: pd.DataFrame, params: TopicsParams, res: Resources) -> None:
     """Fit the topic model on ``df`` unless the runner passed a saved one to reuse."""
     if params.backend is TopicBackend.none or res.topic_model is not None:
         return
-    res.topic_model = build_model(params).fit(df["tokens"].tolist())
+    res.topic_model = build_model(params, fit_jobs(res.config.engine)).fit(df["tokens"].tolist())
     res.topic_model_fitted = True
 
 

@@ -79,7 +79,8 @@ class TopicModel:
             ``None`` fits on all. ``transform`` always applies to every document.
         coherence: ``"c_npmi"`` (default) or ``"u_mass"``; see :mod:`pipeline.topicmodel.coherence`.
         coherence_top_n: top words per topic scored for coherence.
-        n_jobs: processes for trying several k at once (joblib); results do not depend on it.
+        n_jobs: processes for trying several k at once (-1 for every core, -2 for all but one);
+            results do not depend on it.
 
     Attributes:
         num_topics_: topics in the fitted model (0 when the corpus was too small).
@@ -240,11 +241,16 @@ class TopicModel:
 
     def _fit_candidates(self, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray, ks: list[int]) -> list[tuple]:
         args = (counts, presence, term_prob, self.get_params())
-        if self.n_jobs == 1 or len(ks) == 1:
+        n_jobs = self.n_jobs if self.n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + self.n_jobs)
+        workers = min(n_jobs, len(ks))
+        if workers <= 1:
             return [_fit_one(k, *args) for k in ks]
-        from joblib import Parallel, delayed
+        from concurrent.futures import ProcessPoolExecutor
 
-        return Parallel(n_jobs=self.n_jobs)(delayed(_fit_one)(k, *args) for k in ks)
+        # A pool of its own, closed once the candidates are fitted: no idle worker stays
+        # behind holding memory while the partitions run.
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_fit_one, ks, *(itertools.repeat(a, len(ks)) for a in args)))
 
     def _set_fitted(self, backend: LdaBackend | NmfBackend, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray) -> None:
         assigned = backend.doc_topic(counts, self.iterations).argmax(axis=1)
@@ -379,7 +385,7 @@ class TopicModel:
 
 
 def _fit_one(k: int, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray, params: dict[str, Any]) -> tuple:
-    """Fit one candidate k; returns ``(k, backend, mean coherence)`` (module level for joblib)."""
+    """Fit one candidate k; returns ``(k, backend, mean coherence)`` (module level, for a process pool)."""
     started = time.perf_counter()
     backend = BACKENDS[params["backend"]].fit(counts, k, seed=params["seed"], passes=params["passes"], iterations=params["iterations"])
     top = _top_ids(backend.topic_word(), params["coherence_top_n"], term_prob, params["relevance"])
