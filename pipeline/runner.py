@@ -17,6 +17,7 @@ import os
 import sys
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -43,7 +44,7 @@ from pipeline.partition import (
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.segmenter import release_segmenters
 from pipeline.stages import STAGE_NAMES, STAGES
-from pipeline.stages.base import Resources
+from pipeline.stages.base import REJECT_COL, Resources
 from pipeline.store import StateStore, run_lock
 
 logger = logging.getLogger(__name__)
@@ -310,19 +311,43 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunSta
     sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size) if head else None
     if sample is None:
         return
-    for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
-        check_requires(name, sample)
-        if hasattr(STAGES[name], "fit"):
-            tf = time.perf_counter()
-            STAGES[name].fit(sample, getattr(run.config, name), res)
-            run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
-        if name != fitting[-1]:
-            sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
+    def fit(name: str, frame: pd.DataFrame) -> None:
+        tf = time.perf_counter()
+        STAGES[name].fit(frame, getattr(run.config, name), res)
+        run.timings[f"fit:{name}"] = round(time.perf_counter() - tf, 3)
+
+    # A stage whose fit reads only its own input columns (FIT_EARLY: the topic model) starts
+    # beside the others as soon as those columns exist: the topic fit mostly waits on its
+    # worker processes while the sentiment fit works here.
+    early: dict[str, Future] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fit") as side:
+        for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
+            for later in fitting:
+                if later != name and later not in early and _may_fit_early(later, sample, part_stages[part_stages.index(name) : part_stages.index(later)]):
+                    early[later] = side.submit(fit, later, sample)
+            check_requires(name, sample)
+            if name in early:
+                early[name].result()
+            elif hasattr(STAGES[name], "fit"):
+                fit(name, sample)
+            if name != fitting[-1]:
+                sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
     n_sample = len(sample)
     del sample
     _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap
     run.timings["fit"] = round(time.perf_counter() - t, 3)
     logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), n_sample, run.timings["fit"], memory_mb()[0])
+
+
+def _may_fit_early(stage: str, sample: pd.DataFrame, between: list[str]) -> bool:
+    """True when ``stage`` may fit on ``sample`` now, before the ``between`` stages have run:
+    its fit reads only its input columns (``FIT_EARLY``), they are all there, and no stage in
+    between can reject a row (the fit sees the rows it would see later)."""
+    return (
+        getattr(STAGES[stage], "FIT_EARLY", False)
+        and set(STAGES[stage].REQUIRES) <= set(sample.columns)
+        and not any(REJECT_COL in STAGES[s].PRODUCES for s in between)
+    )
 
 
 def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool, in_process: bool = False) -> dict[str, Any]:

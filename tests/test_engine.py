@@ -49,6 +49,29 @@ def test_engine_outputs_identical(engine, local_run, tmp_path):
         assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
 
 
+def test_engine_topic_fit_beside_sentiment_fit_same_outputs(local_run, tmp_path, monkeypatch):
+    from pipeline.stages import STAGES
+
+    assert STAGES["topics"].FIT_EARLY  # local_run fitted the topics beside the sentiment fit
+    monkeypatch.setattr(STAGES["topics"], "FIT_EARLY", False)
+    result = _run(tmp_path, kind="local")
+    assert result.manifest["timings_s"]["fit:topics"] > 0  # fitted, one stage after the other
+    for name in COMPARED:
+        assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+def test_engine_early_fit_only_when_no_row_can_drop_in_between():
+    import pandas as pd
+
+    from pipeline.runner import _may_fit_early
+
+    tokens = pd.DataFrame({"tokens": [["房间"]], "clauses": [["房间干净"]]})
+    assert _may_fit_early("topics", tokens, ["sentiment"])
+    assert not _may_fit_early("topics", tokens, ["clean", "segment", "sentiment"])  # clean rejects rows
+    assert not _may_fit_early("topics", tokens.drop(columns="tokens"), ["sentiment"])  # input not there yet
+    assert not _may_fit_early("sentiment", tokens.assign(clause_tokens=[[["房间"]]]), [])  # its fit reads the run's resources
+
+
 def test_engine_a_one_partition_dump_runs_in_process(local_run, tmp_path, caplog):
     import logging
 

@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 REQUIRES = ("tokens",)
 PRODUCES = ("topic_id", "topic_keywords", "topic_prob")
+# ``fit`` reads only the REQUIRES columns and sets only the topic model: the runner may run it
+# beside the fits of the stages before this one, once the tokens exist.
+FIT_EARLY = True
 
 
 def build_model(params: TopicsParams, n_jobs: int = 1):
