@@ -42,6 +42,9 @@ class Resources:
             packed into one int where it can be).
         text_counts: text digest -> rows so far without an id, for stable content ids (``ingest``).
         mentions: the evidence table of the reviews the ``report`` stage receives.
+        sentiment_scored: the raw scores ``sentiment.fit`` computed on its sample (a weak
+            reference to the frame, the model, review and clause scores), taken by the
+            ``sentiment.run`` that follows on the same frame instead of scoring it again.
     """
 
     config: Any
@@ -56,6 +59,7 @@ class Resources:
     seen_ids: dict[str, int | tuple[str, int]] = field(default_factory=dict)
     text_counts: dict[bytes, int] = field(default_factory=dict)
     mentions: Any = None
+    sentiment_scored: tuple | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, Any] = field(default_factory=dict)
     store: dict[str, Any] = field(default_factory=dict)

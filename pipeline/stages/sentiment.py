@@ -14,6 +14,7 @@ move each clause's and review's log-odds (``lexicon_weight``).
 from __future__ import annotations
 
 import logging
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,9 @@ def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
     res.sentiment_prior = None
     if len(df) < MIN_REVIEWS_FOR_PRIOR:
         return
-    scores, _ = _raw_scores(df, params, res)
+    scores, clause_scores = _raw_scores(df, params, res)
+    # The runner scores the sample next, with this same model: ``run`` takes these.
+    res.sentiment_scored = (weakref.ref(df), res.sentiment_model, scores, clause_scores)
     train_prior = float(getattr(res.sentiment_model, "train_prior_", 0.5))
     prior, _ = sm.estimate_prior(scores, train_prior=train_prior)
     res.facts["sentiment_estimated_positive_prior"] = round(float(prior), 4)
@@ -111,7 +114,11 @@ def run(df: pd.DataFrame, params: SentimentParams, res: Resources) -> pd.DataFra
         out["sentiment_label"] = pd.Series([], dtype="string")
         out["clause_scores"] = pd.Series([], dtype=object)
         return out
-    scores, clause_scores = _raw_scores(df, params, res)
+    scored, res.sentiment_scored = res.sentiment_scored, None
+    if scored is not None and scored[0]() is df and scored[1] is res.sentiment_model:
+        scores, clause_scores = scored[2], scored[3]  # the frame fit just scored, same model
+    else:
+        scores, clause_scores = _raw_scores(df, params, res)
     if res.sentiment_prior is not None:
         train_prior, prior = res.sentiment_prior
         scores = sm.reweight_to_prior(scores, train_prior, prior)

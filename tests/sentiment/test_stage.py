@@ -60,6 +60,24 @@ def test_stage_hotel_config_mixes_expert_and_applies_prior(small_model, tokenize
     assert scores[0] > 0.5 > scores[1] and scores[4] > 0.5 > scores[3]
 
 
+def test_stage_run_takes_the_scores_fit_computed_on_the_same_frame(small_model, tokenize, monkeypatch):
+    config = load_config(ROOT / "configs" / "hotel.yaml")
+    res = _resources(config, small_model)
+    df = _frame(tokenize)
+    calls = []
+    raw = stage._raw_scores
+    monkeypatch.setattr(stage, "_raw_scores", lambda frame, params, r: calls.append(len(frame)) or raw(frame, params, r))
+    stage.fit(df, config.sentiment, res)
+    first = stage.run(df, config.sentiment, res)
+    assert calls == [len(df)]  # scored once, by fit
+    again = stage.run(df, config.sentiment, res)  # taken once only: a second run scores
+    other = stage.run(df.copy(), config.sentiment, res)  # another frame: scored
+    assert calls == [len(df)] * 3
+    for out in (again, other):
+        np.testing.assert_array_equal(first["sentiment_score"].to_numpy(), out["sentiment_score"].to_numpy())
+        assert first["clause_scores"].tolist() == out["clause_scores"].tolist()
+
+
 def test_stage_restaurant_config_has_no_expert(small_model, tokenize):
     config = load_config(ROOT / "configs" / "restaurant.yaml")
     res = _resources(config, small_model)
