@@ -153,25 +153,34 @@ def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResul
         was the input), the rejects of every stage, and per-stage frames when
         ``ctx.keep_frames``.
     """
+    with fewer_collections():
+        return finish_partition(df, ctx.stages, partition_resources(ctx), ctx.keep_frames)
+
+
+def finish_partition(df: pd.DataFrame, stages: list[str], res: Resources, keep_frames: bool, done: PartitionResult | None = None) -> PartitionResult:
+    """Run ``stages`` on ``df`` with ``res`` and turn the result into output tables.
+
+    Args:
+        done: what the stages before ``stages`` gave these rows (their rejects, frames and
+            timings), when they already ran on it: the result then covers every stage.
+    """
     from pipeline.stages.report import add_digests, feedback_table, mentions_table
 
-    res = partition_resources(ctx)
-    rejects = [empty_rejects()]
-    frames: dict[str, pd.DataFrame] = {}
-    timings: dict[str, float] = {}
+    rejects = [empty_rejects()] + ([done.rejects] if done is not None and len(done.rejects) else [])
+    frames: dict[str, pd.DataFrame] = dict(done.frames) if done is not None else {}
+    timings: dict[str, float] = dict(done.timings) if done is not None else {}
     feedback = mentions = None
-    with fewer_collections():
-        for name in ctx.stages:
-            df, rej, sec = run_stage(name, df, res)
-            timings[name] = sec
-            if len(rej):
-                rejects.append(rej)
-            if ctx.keep_frames:
-                frames[name] = df
-        if "feedback_type" in df.columns and "mentions" in df.columns:
-            feedback = feedback_table(df, ctx.config)
-            if ctx.config.clean.flag_duplicates:
-                feedback = add_digests(feedback, df)
-            mentions = mentions_table(df)
+    for name in stages:
+        df, rej, sec = run_stage(name, df, res)
+        timings[name] = sec
+        if len(rej):
+            rejects.append(rej)
+        if keep_frames:
+            frames[name] = df
+    if "feedback_type" in df.columns and "mentions" in df.columns:
+        feedback = feedback_table(df, res.config)
+        if res.config.clean.flag_duplicates:
+            feedback = add_digests(feedback, df)
+        mentions = mentions_table(df)
     all_rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
     return PartitionResult(feedback, mentions, all_rejects, frames, timings, len(df))

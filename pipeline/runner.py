@@ -28,18 +28,19 @@ from pipeline import io
 from pipeline.accounting import RunState, drop_already_processed, make_pairs, settle_counts
 from pipeline.arrowops import compact, concat_compact
 from pipeline.config import Config
-from pipeline.engine import LocalEngine, make_engine
+from pipeline.engine import make_engine
 from pipeline.errors import ConfigError, InputError, StageError
 from pipeline.outputs import build_manifest, load_store, write_outputs
 from pipeline.partition import (
     PARTITION_STAGES,
     PartitionContext,
+    PartitionResult,
     check_requires,
     empty_rejects,
     fewer_collections,
+    finish_partition,
     process_partition,
     run_stage,
-    split_rejects,
 )
 from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
 from pipeline.segmenter import release_segmenters
@@ -122,12 +123,15 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         part_stages = [s for s in stages if s in PARTITION_STAGES]
         keep = _keep_frames(run, config)
         head, frames, whole = _take_sample(frames, config.engine.sample_size)
-        _fit_on_sample(head, part_stages, run, res)
-        ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
-        # A dump of one partition has nothing to share out: starting workers would only cost time.
-        in_process = whole and len(head) <= 1
-        collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep, in_process)
-        del ctx, head
+        sample = _fit_on_sample(head, part_stages, run, res, keep, whole)
+        if sample is not None:
+            del head
+            collected = _finish_sample(run, res, sample, part_stages, keep)
+            del sample
+        else:
+            ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
+            collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)
+            del ctx, head
         t = time.perf_counter()
         _release_partition_resources(res)
         _gather(collected)
@@ -302,15 +306,32 @@ def _take_sample(frames: Iterator[pd.DataFrame], size: int) -> tuple[list[pd.Dat
     return head, frames, True
 
 
-def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunState, res: Resources) -> None:
-    """Let every stage with a ``fit`` learn the dump-level state from the first reviews."""
+@dataclass
+class _Sample:
+    """The fit sample (the whole dump) as the stages before ``next`` left it, with what those
+    stages gave (rejects, per-stage frames when kept, timings)."""
+
+    frame: pd.DataFrame
+    next: int
+    done: PartitionResult
+
+
+def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunState, res: Resources, keep: bool, whole: bool) -> _Sample | None:
+    """Let every stage with a ``fit`` learn the dump-level state from the first reviews.
+
+    The stages before the last fitting one run on the sample on the way. When the sample is
+    the whole dump (``whole``), it is returned with their results, so the rest of its stages
+    can finish it here instead of running every stage again in the partitions.
+    """
+    if not head:
+        return None
+    sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size)
+    done = PartitionResult(None, None, empty_rejects())
     fitting = [s for s in part_stages if hasattr(STAGES[s], "fit")]
     if not fitting:
-        return
+        return _Sample(sample, 0, done) if whole else None
     t = time.perf_counter()
-    sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size) if head else None
-    if sample is None:
-        return
+
     def fit(name: str, frame: pd.DataFrame) -> None:
         tf = time.perf_counter()
         STAGES[name].fit(frame, getattr(run.config, name), res)
@@ -320,6 +341,7 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunSta
     # beside the others as soon as those columns exist: the topic fit mostly waits on its
     # worker processes while the sentiment fit works here.
     early: dict[str, Future] = {}
+    rejects = [done.rejects]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fit") as side:
         for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
             for later in fitting:
@@ -331,12 +353,32 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunSta
             elif hasattr(STAGES[name], "fit"):
                 fit(name, sample)
             if name != fitting[-1]:
-                sample, _ = split_rejects(STAGES[name].run(sample, getattr(run.config, name), res), name)
-    n_sample = len(sample)
-    del sample
-    _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap
+                sample, rej, sec = run_stage(name, sample, res)
+                rejects.append(rej)
+                done.timings[name] = sec
+                if keep:
+                    done.frames[name] = sample
     run.timings["fit"] = round(time.perf_counter() - t, 3)
-    logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), n_sample, run.timings["fit"], memory_mb()[0])
+    logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), len(sample), run.timings["fit"], memory_mb()[0])
+    if whole:
+        done.rejects = pd.concat(rejects, ignore_index=True)
+        return _Sample(sample, part_stages.index(fitting[-1]), done)
+    del sample, done, rejects
+    _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap
+    return None
+
+
+def _finish_sample(run: RunState, res: Resources, sample: _Sample, part_stages: list[str], keep: bool) -> dict[str, Any]:
+    """Finish a dump that was its own fit sample here: the stages from ``sample.next`` on, with
+    the fitted resources; the same results as partitions would give (they do not depend on
+    the chunking), without running the earlier stages a second time."""
+    logger.info("the dump is its own fit sample (%d reviews): finishing it in this process", len(sample.frame))
+    run.engine = "local"
+    collected = _collector(run, keep)
+    t = time.perf_counter()
+    _collect(collected, 1, finish_partition(sample.frame, part_stages[sample.next :], res, keep, sample.done), run, t)
+    run.timings["partitions_wall"] = round(time.perf_counter() - t, 3)
+    return _collected(collected, keep)
 
 
 def _may_fit_early(stage: str, sample: pd.DataFrame, between: list[str]) -> bool:
@@ -350,40 +392,52 @@ def _may_fit_early(stage: str, sample: pd.DataFrame, between: list[str]) -> bool
     )
 
 
-def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool, in_process: bool = False) -> dict[str, Any]:
-    """Run the partition function over every chunk with the configured engine (in this process
-    when ``in_process``: the same results); collect results.
+def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
+    """Run the partition function over every chunk with the configured engine; collect results.
 
     On runs too large to cache, each partition's tables are spilled to disk as they arrive
     and read back by :func:`_gather` once the models are freed, so memory stays flat.
     """
-    parts: dict[str, list[Any]] = {"feedback": [], "mentions": []}
-    kept: dict[str, list[pd.DataFrame]] = {}
-    spill = None if keep else cache_dir(run.config) / "parts"
-    if spill is not None:
-        io.clear_parts(spill)
-    rows = 0
-    engine = LocalEngine(run.config) if in_process else make_engine(run.config)
-    if engine.name != run.config.engine.kind.value:
-        logger.info("the dump is one partition: running it in this process, not with the %s engine", run.config.engine.kind.value)
+    collected = _collector(run, keep)
+    engine = make_engine(run.config)
     run.engine = engine.name
     t = time.perf_counter()
     try:
         for i, result in enumerate(engine.map(process_partition, frames, ctx), start=1):
-            rows += result.rows_out
-            run.rejects.append(result.rejects)
-            for name, sec in result.timings.items():
-                run.add_time(name, sec)
-            if result.feedback is not None:
-                for name, table in (("feedback", result.feedback), ("mentions", result.mentions)):
-                    parts[name].append(io.save_part(spill, f"{name}-{i:06d}", table) if spill is not None else table)
-            for name, frame in result.frames.items():
-                kept.setdefault(name, []).append(frame)
-            logger.info("partition %d - %d reviews done (%d so far, %.1fs, rss %.0f MB)", i, result.rows_out, rows, time.perf_counter() - t, memory_mb()[0])
+            _collect(collected, i, result, run, t)
     finally:
         engine.close()
     run.timings["partitions_wall"] = round(time.perf_counter() - t, 3)
-    return {"rows": rows, "parts": parts, "spill": spill, "frames": {k: pd.concat(v, ignore_index=True) for k, v in kept.items()} if keep else {}}
+    return _collected(collected, keep)
+
+
+def _collector(run: RunState, keep: bool) -> dict[str, Any]:
+    """An empty collection of partition results (spilled to disk unless ``keep``)."""
+    spill = None if keep else cache_dir(run.config) / "parts"
+    if spill is not None:
+        io.clear_parts(spill)
+    return {"rows": 0, "parts": {"feedback": [], "mentions": []}, "spill": spill, "kept": {}}
+
+
+def _collect(collected: dict[str, Any], i: int, result: PartitionResult, run: RunState, started: float) -> None:
+    """Add partition ``i``'s result: rows, rejects and timings to the run, tables to the parts."""
+    collected["rows"] += result.rows_out
+    run.rejects.append(result.rejects)
+    for name, sec in result.timings.items():
+        run.add_time(name, sec)
+    spill = collected["spill"]
+    if result.feedback is not None:
+        for name, table in (("feedback", result.feedback), ("mentions", result.mentions)):
+            collected["parts"][name].append(io.save_part(spill, f"{name}-{i:06d}", table) if spill is not None else table)
+    for name, frame in result.frames.items():
+        collected["kept"].setdefault(name, []).append(frame)
+    logger.info("partition %d - %d reviews done (%d so far, %.1fs, rss %.0f MB)", i, result.rows_out, collected["rows"], time.perf_counter() - started, memory_mb()[0])
+
+
+def _collected(collected: dict[str, Any], keep: bool) -> dict[str, Any]:
+    kept = collected.pop("kept")
+    collected["frames"] = {k: pd.concat(v, ignore_index=True) for k, v in kept.items()} if keep else {}
+    return collected
 
 
 def _gather(collected: dict[str, Any]) -> None:

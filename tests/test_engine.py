@@ -17,7 +17,8 @@ COMPARED = ["classified_feedback.csv", "aspect_mentions.csv", "rejects.csv", "ac
 def _run(out, **engine):
     config = load_config(
         ROOT / "configs" / "hotel.yaml",
-        {"input.path": str(SAMPLE), "output.dir": str(out), "engine": {"sample_size": 1000, **engine}},
+        # Fitted on 200 of the sample's 255 reviews: the rest of the dump runs in partitions.
+        {"input.path": str(SAMPLE), "output.dir": str(out), "engine": {"sample_size": 200, **engine}},
     )
     return run_pipeline(config, run_date=dt.date(2026, 11, 1))
 
@@ -72,15 +73,27 @@ def test_engine_early_fit_only_when_no_row_can_drop_in_between():
     assert not _may_fit_early("sentiment", tokens.assign(clause_tokens=[[["房间"]]]), [])  # its fit reads the run's resources
 
 
-def test_engine_a_one_partition_dump_runs_in_process(local_run, tmp_path, caplog):
+@pytest.mark.parametrize("cache_max_rows", [30000, 0], ids=["kept", "spilled"])
+def test_engine_a_dump_that_is_its_own_fit_sample_is_finished_in_process(tmp_path, caplog, cache_max_rows):
     import logging
 
+    import pandas as pd
+
+    whole = tmp_path / "whole"
     with caplog.at_level(logging.INFO, logger="pipeline.runner"):
-        result = _run(tmp_path, kind="processes", workers=2)  # 255 reviews, chunks of 5,000
+        result = _run(whole, kind="processes", workers=2, chunk_size=100, sample_size=1000, cache_max_rows=cache_max_rows)
     assert result.manifest["engine"] == "local"
-    assert "the dump is one partition: running it in this process, not with the processes engine" in caplog.text
+    assert "the dump is its own fit sample (" in caplog.text and "finishing it in this process" in caplog.text
+    assert all(result.manifest["timings_s"][s] >= 0 for s in ("clean", "segment", "sentiment", "topics", "dimensions", "feedback"))
+    # The same fit sample (every ingested review) with the partitions run by the pool.
+    rejects = pd.read_csv(whole / "rejects.csv", dtype=str)
+    ingested = result.rows_read - int((rejects["stage"] == "ingest").sum())
+    parts = tmp_path / "parts"
+    again = _run(parts, kind="processes", workers=2, chunk_size=100, sample_size=ingested, cache_max_rows=cache_max_rows)
+    assert again.manifest["engine"] == "processes"
+    assert (rejects["stage"] == "clean").any()  # rows the stages before the fit rejected are kept
     for name in COMPARED:
-        assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
+        assert (whole / name).read_bytes() == (parts / name).read_bytes(), name
 
 
 def test_engine_unknown_kind_is_a_config_error(tmp_path):

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from pipeline import io
 from pipeline.config import CleanParams, load_config
-from pipeline.runner import check_requires, split_rejects
+from pipeline.partition import check_requires, split_rejects
 from pipeline.stages import STAGES
 from pipeline.stages.base import Resources
 from pipeline.stages.clean import clean_text
