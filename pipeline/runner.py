@@ -128,6 +128,9 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             del head
             collected = _finish_sample(run, res, sample, part_stages, keep)
             del sample
+        elif whole and not head:  # nothing to process (an incremental run with no new review): no workers to start
+            run.engine = "local"
+            collected = _collected(_collector(run, keep), keep)
         else:
             ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
             collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)

@@ -114,8 +114,9 @@ def test_incremental_rerun_of_a_dump_with_nothing_new(tmp_path):
     out = tmp_path / "out"
     assert main(_args(out, dump, "--text-column", "review")) == 0
     first = (out / "classified_feedback.csv").read_bytes()
-    assert main(_args(out, dump, "--text-column", "review")) == 0
+    assert main(_args(out, dump, "--text-column", "review", "--engine", "processes")) == 0
     assert _manifest(out)["rows"]["skipped"] == 2
+    assert _manifest(out)["engine"] == "local"  # nothing to process: no workers started
     assert (out / "classified_feedback.csv").read_bytes() == first
 
 
