@@ -438,6 +438,7 @@ def _collect(collected: dict[str, Any], i: int, result: PartitionResult, run: Ru
 
 
 def _collected(collected: dict[str, Any], keep: bool) -> dict[str, Any]:
+    """The collection, its kept per-stage frames joined (when ``keep``)."""
     kept = collected.pop("kept")
     collected["frames"] = {k: pd.concat(v, ignore_index=True) for k, v in kept.items()} if keep else {}
     return collected
