@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.arrowops import compact
 from pipeline.config import Config
 from pipeline.errors import StageError
 from pipeline.stages import STAGE_NAMES, STAGES
@@ -181,6 +182,8 @@ def finish_partition(df: pd.DataFrame, stages: list[str], res: Resources, keep_f
         feedback = feedback_table(df, res.config)
         if res.config.clean.flag_duplicates:
             feedback = add_digests(feedback, df)
-        mentions = mentions_table(df)
+        # Label-like columns as categoricals here, in the workers: smaller to send back and
+        # to spill, and the main process does not convert every part itself.
+        feedback, mentions = compact(feedback), compact(mentions_table(df))
     all_rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
     return PartitionResult(feedback, mentions, all_rejects, frames, timings, len(df))

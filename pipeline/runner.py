@@ -448,8 +448,9 @@ def _gather(collected: dict[str, Any]) -> None:
     """Turn the collected parts (frames, or files spilled to disk) into whole tables."""
     for name in ("feedback", "mentions"):
         parts = collected["parts"][name]
-        # Each part's label-like columns become categoricals as it is read: the whole table
-        # is then about half the size (pipeline.arrowops.LOW_CARDINALITY).
+        # Each part's label-like columns are categoricals (the partition made them so; compact
+        # leaves those as they are): the whole table is then about half the size
+        # (pipeline.arrowops.LOW_CARDINALITY).
         frames = [compact(io.load_part(p) if isinstance(p, Path) else p) for p in parts]
         collected[name] = concat_compact(frames) if frames else None
         parts.clear()
