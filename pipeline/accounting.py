@@ -47,8 +47,18 @@ class RunState:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 3)
 
     def all_rejects(self) -> pd.DataFrame:
+        """Every reject of the run in input order (by source row; rows without one last).
+
+        The ingest's rejects arrive as the chunks are read and the stages' as partitions come
+        back, and how far reading runs ahead depends on the engine: the source row gives one
+        order whatever the engine.
+        """
         frames = [r for r in self.rejects if len(r)]
-        return pd.concat(frames, ignore_index=True) if frames else empty_rejects()
+        if not frames:
+            return empty_rejects()
+        out = pd.concat(frames, ignore_index=True)
+        row = pd.to_numeric(out["source_row"], errors="coerce").to_numpy(dtype=float, na_value=float("inf"))
+        return out.iloc[row.argsort(kind="stable")].reset_index(drop=True)
 
 
 def make_pairs(ids: list[str] | pd.Series, hashes: list[str] | pd.Series) -> pd.DataFrame:

@@ -145,3 +145,19 @@ def test_engine_topic_fit_uses_the_local_workers_only(engine, jobs):
     from pipeline.stages.topics import fit_jobs
 
     assert fit_jobs(load_config(ROOT / "configs" / "hotel.yaml", {"engine": engine}).engine) == jobs
+
+
+def test_engine_rejects_in_input_order_whatever_how_far_reading_runs_ahead(tmp_path):
+    import pandas as pd
+
+    # Chunks of 50: the sample's ingest rejects sit in every chunk, so with a pool reading
+    # ahead, later chunks' ingest rejects used to land before earlier chunks' clean rejects.
+    out = {}
+    for kind in ("local", "processes"):
+        _run(tmp_path / kind, kind=kind, workers=2, chunk_size=50, sample_size=100)
+        out[kind] = (tmp_path / kind / "rejects.csv").read_bytes()
+    assert out["local"] == out["processes"]
+    rejects = pd.read_csv(tmp_path / "local" / "rejects.csv", dtype=str)
+    assert {"ingest", "clean"} <= set(rejects["stage"])
+    rows = rejects["source_row"].astype(int).tolist()
+    assert rows == sorted(rows)
