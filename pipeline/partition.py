@@ -146,8 +146,19 @@ def release_resources() -> None:
     _RESOURCES.clear()
 
 
-def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResult:
-    """Run ``ctx.stages`` on one chunk and turn the result into output tables.
+@dataclass
+class StartedPartition:
+    """A chunk the first ``next`` of the partition stages already ran on (while the models were
+    fitted on the sample it belongs to), with what they gave."""
+
+    frame: pd.DataFrame
+    next: int
+    done: PartitionResult
+
+
+def process_partition(df: pd.DataFrame | StartedPartition, ctx: PartitionContext) -> PartitionResult:
+    """Run ``ctx.stages`` on one chunk (the rest of them on a started one) and turn the
+    result into output tables.
 
     Returns:
         The contract rows and evidence rows when the ``feedback`` stage has run (or its output
@@ -155,7 +166,10 @@ def process_partition(df: pd.DataFrame, ctx: PartitionContext) -> PartitionResul
         ``ctx.keep_frames``.
     """
     with fewer_collections():
-        return finish_partition(df, ctx.stages, partition_resources(ctx), ctx.keep_frames)
+        res = partition_resources(ctx)
+        if isinstance(df, StartedPartition):
+            return finish_partition(df.frame, ctx.stages[df.next :], res, ctx.keep_frames, df.done)
+        return finish_partition(df, ctx.stages, res, ctx.keep_frames)
 
 
 def finish_partition(df: pd.DataFrame, stages: list[str], res: Resources, keep_frames: bool, done: PartitionResult | None = None) -> PartitionResult:

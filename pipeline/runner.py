@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 
 from pipeline import io
@@ -35,6 +36,7 @@ from pipeline.partition import (
     PARTITION_STAGES,
     PartitionContext,
     PartitionResult,
+    StartedPartition,
     check_requires,
     empty_rejects,
     fewer_collections,
@@ -123,7 +125,7 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         part_stages = [s for s in stages if s in PARTITION_STAGES]
         keep = _keep_frames(run, config)
         head, frames, whole = _take_sample(frames, config.engine.sample_size)
-        sample = _fit_on_sample(head, part_stages, run, res, keep, whole)
+        sample, started = _fit_on_sample(head, part_stages, run, res, keep, whole)
         if sample is not None:
             del head
             collected = _finish_sample(run, res, sample, part_stages, keep)
@@ -133,8 +135,9 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             collected = _collected(_collector(run, keep), keep)
         else:
             ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
-            collected = _map_partitions(run, ctx, itertools.chain(head, frames), keep)
-            del ctx, head
+            # The chunks the fit sample covered go out with their first stages done.
+            collected = _map_partitions(run, ctx, itertools.chain(started, head[len(started) :], frames), keep)
+            del ctx, head, started
         t = time.perf_counter()
         _release_partition_resources(res)
         _gather(collected)
@@ -319,21 +322,28 @@ class _Sample:
     done: PartitionResult
 
 
-def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunState, res: Resources, keep: bool, whole: bool) -> _Sample | None:
+def _fit_on_sample(
+    head: list[pd.DataFrame], part_stages: list[str], run: RunState, res: Resources, keep: bool, whole: bool
+) -> tuple[_Sample | None, list[StartedPartition]]:
     """Let every stage with a ``fit`` learn the dump-level state from the first reviews.
 
-    The stages before the last fitting one run on the sample on the way. When the sample is
-    the whole dump (``whole``), it is returned with their results, so the rest of its stages
-    can finish it here instead of running every stage again in the partitions.
+    The stages before the last fitting one run on the sample on the way, so their work is
+    not done again: when the sample is the whole dump (``whole``), it is returned with their
+    results, for the rest of its stages to finish it here; otherwise each chunk of ``head``
+    the sample covers whole comes back as a :class:`StartedPartition`, in order.
     """
     if not head:
-        return None
+        return None, []
     sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size)
+    n_sample = len(sample)
     done = PartitionResult(None, None, empty_rejects())
     fitting = [s for s in part_stages if hasattr(STAGES[s], "fit")]
     if not fitting:
-        return _Sample(sample, 0, done) if whole else None
+        return (_Sample(sample, 0, done) if whole else None), []
     t = time.perf_counter()
+    # What each stage run on the sample gave: (rejects, the labels of the rows rejected, in
+    # the same order) and, when kept, its frame; labels are positions in ``head``.
+    ran: list[tuple[str, pd.DataFrame, pd.Index, pd.DataFrame | None]] = []
 
     def fit(name: str, frame: pd.DataFrame) -> None:
         tf = time.perf_counter()
@@ -356,19 +366,73 @@ def _fit_on_sample(head: list[pd.DataFrame], part_stages: list[str], run: RunSta
             elif hasattr(STAGES[name], "fit"):
                 fit(name, sample)
             if name != fitting[-1]:
+                before = sample.index
                 sample, rej, sec = run_stage(name, sample, res)
                 rejects.append(rej)
+                ran.append((name, rej, before[~before.isin(sample.index)], sample if keep else None))
                 done.timings[name] = sec
                 if keep:
                     done.frames[name] = sample
     run.timings["fit"] = round(time.perf_counter() - t, 3)
     logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), len(sample), run.timings["fit"], memory_mb()[0])
+    nxt = part_stages.index(fitting[-1])
     if whole:
         done.rejects = pd.concat(rejects, ignore_index=True)
-        return _Sample(sample, part_stages.index(fitting[-1]), done)
-    del sample, done, rejects
+        return _Sample(sample, nxt, done), []
+    started = _split_started(head, n_sample, sample, nxt, ran, done.timings)
+    del sample, done, rejects, ran
     _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap
-    return None
+    return None, started
+
+
+def _split_started(head: list[pd.DataFrame], n_sample: int, sample: pd.DataFrame, nxt: int, ran: list, timings: dict[str, float]) -> list[StartedPartition]:
+    """The chunks of ``head`` the sample (its first ``n_sample`` rows) covers whole, cut out of
+    it with their share of what the stages run on it gave (rejects, kept frames), labelled from
+    0 as in their chunk; the stages' seconds go with the first. None when a stage did not keep
+    the rows' labels (rows could not be told apart by chunk)."""
+    if not _labels_kept(head, n_sample, sample, ran):
+        logger.warning("a stage renumbered the sample's rows: the chunks it covers are processed again in the partitions")
+        return []
+    started: list[StartedPartition] = []
+    lo = 0
+    for chunk in head:
+        hi = lo + len(chunk)
+        if hi > n_sample:
+            break
+        part = PartitionResult(None, None, empty_rejects(), timings=dict(timings) if not started else {})
+        rejects = [part.rejects]
+        for name, rej, labels, frame in ran:
+            mine = (labels >= lo) & (labels < hi)
+            if mine.any():
+                rejects.append(rej[mine].reset_index(drop=True))
+            if frame is not None:
+                part.frames[name] = _rows(frame, lo, hi)
+        part.rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
+        started.append(StartedPartition(_rows(sample, lo, hi), nxt, part))
+        lo = hi
+    return started
+
+
+def _labels_kept(head: list[pd.DataFrame], n_sample: int, sample: pd.DataFrame, ran: list) -> bool:
+    """Whether the sample's row labels still are positions in ``head``: as many rows rejected
+    as labels gone, labels in order and, where rows carry their source row, the same one."""
+    if any(len(labels) != len(rej) for _, rej, labels, _ in ran):
+        return False
+    labels = sample.index.to_numpy()
+    if len(labels) and (labels.min() < 0 or labels.max() >= n_sample or (np.diff(labels) <= 0).any()):
+        return False
+    if "source_row" not in sample.columns:
+        return True
+    source = pd.concat([h["source_row"] for h in head], ignore_index=True).astype("string")
+    return source.iloc[labels].reset_index(drop=True).equals(sample["source_row"].astype("string").reset_index(drop=True))
+
+
+def _rows(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    """The rows of ``frame`` labelled ``lo`` to ``hi`` - 1, labelled from 0 as in their chunk."""
+    labels = frame.index.to_numpy()
+    out = frame[(labels >= lo) & (labels < hi)]
+    out.index = out.index - lo
+    return out
 
 
 def _finish_sample(run: RunState, res: Resources, sample: _Sample, part_stages: list[str], keep: bool) -> dict[str, Any]:

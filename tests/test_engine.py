@@ -161,3 +161,33 @@ def test_engine_rejects_in_input_order_whatever_how_far_reading_runs_ahead(tmp_p
     assert {"ingest", "clean"} <= set(rejects["stage"])
     rows = rejects["source_row"].astype(int).tolist()
     assert rows == sorted(rows)
+
+
+def test_engine_chunks_the_fit_sample_covers_are_not_cleaned_again(local_run, tmp_path, monkeypatch):
+    from pipeline.stages import STAGES
+
+    seen = []
+    clean = STAGES["clean"].run
+    monkeypatch.setattr(STAGES["clean"], "run", lambda df, params, res: seen.append(len(df)) or clean(df, params, res))
+    result = _run(tmp_path, kind="local", chunk_size=100)
+    # The sample (the first 200 reviews the ingest kept) is cleaned for the fit. The two chunks
+    # it covers whole are not cleaned again; the third, which it covers in part, is (once).
+    assert seen[0] == 200
+    assert len(seen) == 2 and seen[1] < 100
+    assert result.manifest["engine"] == "local"
+    for name in COMPARED:
+        assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+def test_engine_a_stage_renumbering_rows_turns_the_reuse_off(local_run, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from pipeline.stages import STAGES
+
+    segment = STAGES["segment"].run
+    monkeypatch.setattr(STAGES["segment"], "run", lambda df, params, res: segment(df, params, res).reset_index(drop=True))
+    with caplog.at_level(logging.WARNING, logger="pipeline.runner"):
+        _run(tmp_path, kind="local", chunk_size=100)
+    assert "a stage renumbered the sample's rows" in caplog.text
+    for name in COMPARED:
+        assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
