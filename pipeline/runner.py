@@ -135,9 +135,12 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             collected = _collected(_collector(run, keep), keep)
         else:
             ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
-            # The chunks the fit sample covered go out with their first stages done.
-            collected = _map_partitions(run, ctx, itertools.chain(started, head[len(started) :], frames), keep)
-            del ctx, head, started
+            # The chunks the fit sample covered go out with their first stages done; each chunk
+            # is let go of here once handed over.
+            rest = head[len(started) :]
+            del head
+            collected = _map_partitions(run, ctx, itertools.chain(_drain(started), _drain(rest), frames), keep)
+            del ctx
         t = time.perf_counter()
         _release_partition_resources(res)
         _gather(collected)
@@ -299,6 +302,14 @@ def _keep_frames(run: RunState, config: Config) -> bool:
     return run.input_facts.get("bytes", 0) <= config.engine.cache_max_rows * CACHE_BYTES_PER_ROW
 
 
+def _drain(items: list) -> Iterator:
+    """The items of ``items`` in order, each removed from the list as it is handed out (so the
+    list does not keep them alive)."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
 def _take_sample(frames: Iterator[pd.DataFrame], size: int) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame], bool]:
     """The first chunks holding at least ``size`` reviews, the rest of the stream, and whether
     the stream ended within them (the head is then the whole dump)."""
@@ -388,7 +399,7 @@ def _fit_on_sample(
 def _split_started(head: list[pd.DataFrame], n_sample: int, sample: pd.DataFrame, nxt: int, ran: list, timings: dict[str, float]) -> list[StartedPartition]:
     """The chunks of ``head`` the sample (its first ``n_sample`` rows) covers whole, cut out of
     it with their share of what the stages run on it gave (rejects, kept frames), labelled from
-    0 as in their chunk; the stages' seconds go with the first. None when a stage did not keep
+    0 as in their chunk; the stages' seconds go with the first. Empty when a stage did not keep
     the rows' labels (rows could not be told apart by chunk)."""
     if not _labels_kept(head, n_sample, sample, ran):
         logger.warning("a stage renumbered the sample's rows: the chunks it covers are processed again in the partitions")
