@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import pickle
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -149,11 +150,22 @@ def release_resources() -> None:
 @dataclass
 class StartedPartition:
     """A chunk the first ``next`` of the partition stages already ran on (while the models were
-    fitted on the sample it belongs to), with what they gave."""
+    fitted on the sample it belongs to), with what they gave.
 
-    frame: pd.DataFrame
+    Held pickled: workers fork while the runner still holds these, and a forked worker's
+    garbage collector would otherwise walk (and so copy) every object of every chunk.
+    """
+
+    payload: bytes
     next: int
-    done: PartitionResult
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, next: int, done: PartitionResult) -> StartedPartition:
+        return cls(pickle.dumps((frame, done), protocol=pickle.HIGHEST_PROTOCOL), next)
+
+    def load(self) -> tuple[pd.DataFrame, PartitionResult]:
+        """(the chunk's frame before stage ``next``, what the stages before gave)."""
+        return pickle.loads(self.payload)
 
 
 def process_partition(df: pd.DataFrame | StartedPartition, ctx: PartitionContext) -> PartitionResult:
@@ -168,7 +180,8 @@ def process_partition(df: pd.DataFrame | StartedPartition, ctx: PartitionContext
     with fewer_collections():
         res = partition_resources(ctx)
         if isinstance(df, StartedPartition):
-            return finish_partition(df.frame, ctx.stages[df.next :], res, ctx.keep_frames, df.done)
+            frame, done = df.load()
+            return finish_partition(frame, ctx.stages[df.next :], res, ctx.keep_frames, done)
         return finish_partition(df, ctx.stages, res, ctx.keep_frames)
 
 

@@ -419,7 +419,7 @@ def _split_started(head: list[pd.DataFrame], n_sample: int, sample: pd.DataFrame
             if frame is not None:
                 part.frames[name] = _rows(frame, lo, hi)
         part.rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
-        started.append(StartedPartition(_rows(sample, lo, hi), nxt, part))
+        started.append(StartedPartition.of(_rows(sample, lo, hi), nxt, part))
         lo = hi
     return started
 
