@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 from pipeline.errors import NotFittedError, PipelineError
 from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, fit_transform_docs
-from pipeline.sentiment.model import base_and_own_features, check_docs, check_labels
+from pipeline.sentiment.model import base_and_own_features, check_docs, check_labels, one_blas_thread
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class RatingAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin
         p = np.clip(p_base, _EPS, 1 - _EPS)
         return sparse.hstack([sparse.csr_matrix((np.log(p / (1 - p)) * self.base_scale)[:, None]), X_own]).tocsr()
 
+    @one_blas_thread
     def fit(self, docs: list[list[str]], y) -> RatingAdaptedModel:
         """Learn the correction on rated documents (1 positive, 0 negative).
 

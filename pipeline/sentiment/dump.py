@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from pipeline.errors import NotFittedError, PipelineError
 from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, fit_transform_docs
-from pipeline.sentiment.model import base_and_own_features, check_docs
+from pipeline.sentiment.model import base_and_own_features, check_docs, one_blas_thread
 from pipeline.sentiment.prior import estimate_prior
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class DumpAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         self.weight = weight
         self.C = C
 
+    @one_blas_thread
     def fit(self, docs: list[list[str]], pseudo_labels) -> DumpAdaptedModel:
         """Learn the correction from pseudo-labels (1 positive, 0 negative, -1 unused).
 

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from pipeline.errors import NotFittedError, PipelineError
 from pipeline.sentiment.calibration import apply_calibrator, fit_calibrator, joined_runs
-from pipeline.sentiment.model import FOLD_BLOCK, JOINED_RUNS, check_docs, check_labels
+from pipeline.sentiment.model import FOLD_BLOCK, JOINED_RUNS, check_docs, check_labels, one_blas_thread
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class SnowNLPBayes(BaseEstimator, ClassifierMixin):
         self.filter_stopwords = filter_stopwords
         self.calibration_folds = calibration_folds
 
+    @one_blas_thread
     def fit(self, docs: list[list[str]] | None = None, y=None) -> SnowNLPBayes:
         """Load the shipped classifier (no arguments) or train a new one on ``docs``/``y``.
 

@@ -118,3 +118,24 @@ def test_model_domain_expert_and_gate(small_model, segmenter):
 def test_model_domains_must_match_documents():
     with pytest.raises(PipelineError, match="domains"):
         SentimentModel().fit(DOCS, Y, domains=["hotel"])
+
+
+def test_model_is_the_same_bits_whatever_the_blas_threads():
+    # liblinear sums with BLAS: on two threads the same corpus gave other weights (1e-4 apart
+    # here) before fits were held to one thread. (On a one-core machine both fits use one.)
+    from threadpoolctl import threadpool_limits
+
+    from pipeline.text import get_segmenter
+
+    seg = get_segmenter()
+    texts, y = read_corpus(limit=8000)
+    docs = [seg.cut(t) for t in texts]
+    fitted = []
+    for threads in (2, 1):
+        with threadpool_limits(limits=threads):
+            fitted.append(SentimentModel().fit(docs, y))
+    two, one = fitted
+    for (c2, b2, _), (c1, b1, _) in zip(two.linear_, one.linear_):
+        np.testing.assert_array_equal(c2, c1)
+        assert b2 == b1
+    np.testing.assert_array_equal(two.calibrator_.coef_, one.calibrator_.coef_)
