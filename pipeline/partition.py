@@ -161,6 +161,7 @@ class StartedPartition:
 
     @classmethod
     def of(cls, frame: pd.DataFrame, next: int, done: PartitionResult) -> StartedPartition:
+        """The chunk ``frame`` (before partition stage ``next``) and ``done``, pickled."""
         return cls(pickle.dumps((frame, done), protocol=pickle.HIGHEST_PROTOCOL), next)
 
     def load(self) -> tuple[pd.DataFrame, PartitionResult]:
