@@ -347,14 +347,14 @@ def _fit_on_sample(
         return None, []
     sample = pd.concat(head, ignore_index=True).head(run.config.engine.sample_size)
     n_sample = len(sample)
-    done = PartitionResult(None, None, empty_rejects())
     fitting = [s for s in part_stages if hasattr(STAGES[s], "fit")]
     if not fitting:
-        return (_Sample(sample, 0, done) if whole else None), []
+        return (_Sample(sample, 0, PartitionResult(None, None, empty_rejects())) if whole else None), []
     t = time.perf_counter()
     # What each stage run on the sample gave: (rejects, the labels of the rows rejected, in
     # the same order) and, when kept, its frame; labels are positions in ``head``.
     ran: list[tuple[str, pd.DataFrame, pd.Index, pd.DataFrame | None]] = []
+    timings: dict[str, float] = {}
 
     def fit(name: str, frame: pd.DataFrame) -> None:
         tf = time.perf_counter()
@@ -365,7 +365,6 @@ def _fit_on_sample(
     # beside the others as soon as those columns exist: the topic fit mostly waits on its
     # worker processes while the sentiment fit works here.
     early: dict[str, Future] = {}
-    rejects = [done.rejects]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fit") as side:
         for name in part_stages[: part_stages.index(fitting[-1]) + 1]:
             for later in fitting:
@@ -379,19 +378,17 @@ def _fit_on_sample(
             if name != fitting[-1]:
                 before = sample.index
                 sample, rej, sec = run_stage(name, sample, res)
-                rejects.append(rej)
                 ran.append((name, rej, before[~before.isin(sample.index)], sample if keep else None))
-                done.timings[name] = sec
-                if keep:
-                    done.frames[name] = sample
+                timings[name] = sec
     run.timings["fit"] = round(time.perf_counter() - t, 3)
     logger.info("fit - %s on %d reviews (%.2fs, rss %.0f MB)", ", ".join(fitting), len(sample), run.timings["fit"], memory_mb()[0])
     nxt = part_stages.index(fitting[-1])
     if whole:
-        done.rejects = pd.concat(rejects, ignore_index=True)
-        return _Sample(sample, nxt, done), []
-    started = _split_started(head, n_sample, sample, nxt, ran, done.timings)
-    del sample, done, rejects, ran
+        rejects = pd.concat([empty_rejects()] + [rej for _, rej, _, _ in ran], ignore_index=True)
+        frames = {name: frame for name, _, _, frame in ran if frame is not None}
+        return _Sample(sample, nxt, PartitionResult(None, None, rejects, frames, timings)), []
+    started = _split_started(head, n_sample, sample, nxt, ran, timings)
+    del sample, ran
     _trim_heap()  # the sample's intermediate frames are garbage now; workers fork from this heap
     return None, started
 
