@@ -204,7 +204,8 @@ def split_clauses(text: str, contrast_words: tuple[str, ...] | list[str] = DEFAU
     ``房间不错但是服务太差`` gives ``["房间不错", "但是服务太差"]``: the contrast word stays at
     the head of the clause it introduces, so later stages can weigh that clause up.
     A single-character word such as ``但`` splits only where it cannot be part of a word
-    (``不但`` is left alone).
+    (``不但`` is left alone). A contrast word that already opens a clause splits nothing,
+    and neither does a shorter one inside it (``，只不过`` stays one clause).
 
     Args:
         text: a cleaned review.
@@ -213,35 +214,30 @@ def split_clauses(text: str, contrast_words: tuple[str, ...] | list[str] = DEFAU
     Returns:
         Non-empty clauses, stripped, in order. An empty text gives an empty list.
     """
-    pieces = [p.strip() for p in _CLAUSE_PUNCT_RE.split(text)]
-    pattern = _contrast_pattern(tuple(contrast_words))
     clauses: list[str] = []
-    for piece in pieces:
-        if not piece:
-            continue
-        if pattern is None:
-            clauses.append(piece)
-            continue
-        start = 0
-        for m in pattern.finditer(piece):
-            if m.start() > start:
-                clauses.append(piece[start : m.start()].strip())
-                start = m.start()
-        clauses.append(piece[start:].strip())
-    return [c for c in clauses if c]
+    start = 0
+    # One pass over the text: group 1 is a run of splitting punctuation, anything else a
+    # contrast word (read whole, so 只不过 is never cut before 不过).
+    for m in _clause_pattern(tuple(contrast_words)).finditer(text):
+        if m.lastindex == 1:
+            clauses.append(text[start : m.start()])
+            start = m.end()
+        elif m.start() > start:
+            clauses.append(text[start : m.start()])
+            start = m.start()
+    clauses.append(text[start:])
+    return [c for c in map(str.strip, clauses) if c]
 
 
 @functools.lru_cache(maxsize=16)
-def _contrast_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    if not words:
-        return None
+def _clause_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Clause boundaries: splitting punctuation (group 1) or a contrast word."""
     multi = sorted((w for w in words if len(w) > 1), key=len, reverse=True)
     single = [w for w in words if len(w) == 1]
-    alternatives = [re.escape(w) for w in multi]
+    alternatives = [f"({_CLAUSE_PUNCT_RE.pattern})"] + [re.escape(w) for w in multi]
     # A lone 但 only when not in 不但/但愿/但凡.
     alternatives += [f"(?<!不){re.escape(w)}(?![愿凡是])" for w in single]
-    # Never split at the very start of a clause (nothing to split off).
-    return re.compile(f"(?<=.)(?:{'|'.join(alternatives)})")
+    return re.compile("|".join(alternatives))
 
 
 def starts_with_contrast(clause: str, contrast_words: tuple[str, ...] | list[str] = DEFAULT_CONTRAST_WORDS) -> bool:

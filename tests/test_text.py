@@ -50,6 +50,16 @@ def test_text_split_clauses_on_punctuation_and_contrast():
     ]
 
 
+def test_text_split_clauses_contrast_word_opening_a_clause_is_read_whole():
+    # 只不过 after a comma once came out as 只 | 不过...: 不过 inside it split the clause.
+    assert split_clauses("环境很好，只不过价格有点贵") == ["环境很好", "只不过价格有点贵"]
+    assert split_clauses("环境很好， 只不过价格有点贵") == ["环境很好", "只不过价格有点贵"]
+    assert split_clauses("环境很好只不过价格有点贵") == ["环境很好", "只不过价格有点贵"]
+    # A second contrast word right after the first still opens a clause of its own.
+    assert split_clauses("环境很好，可是但是价格贵") == ["环境很好", "可是", "但是价格贵"]
+    assert split_clauses("房间不错但是服务太差", ()) == ["房间不错但是服务太差"]
+
+
 def test_text_split_clauses_empty():
     assert split_clauses("") == []
     assert split_clauses("。。，") == []
