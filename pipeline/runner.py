@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 # Rough bytes per review in a dump, to decide from the file size whether to cache every stage.
 CACHE_BYTES_PER_ROW = 200
+# Name the run's (review_id, content_hash) pairs are cached under, beside the stages' frames.
+PROCESSED_CACHE = "processed"
 
 
 @dataclass
@@ -154,9 +156,10 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             raise StageError(f"row accounting failed: {run.rows_read} read != {accepted} accepted + {len(rejects)} rejected")
         cdir = cache_dir(config)
         if keep:
-            for name, frame in collected["frames"].items():
-                io.save_stage_cache(cdir, name, frame, _cache_meta(run, name))
+            frames = collected["frames"]
+            io.save_stage_chain(cdir, ((name, frames[name], _cache_meta(run, name)) for name in STAGE_NAMES if name in frames))
             io.save_stage_cache(cdir, "rejects", rejects, {"rows_read": run.rows_read})
+            io.save_stage_cache(cdir, PROCESSED_CACHE, run.processed, {})
         elif stages[0] == "ingest":
             io.clear_stage_cache(cdir)
             logger.info("stage outputs not cached: the dump is larger than engine.cache_max_rows (%d), so --from/--to need a full run", config.engine.cache_max_rows)
@@ -266,8 +269,12 @@ def _open_input(run: RunState) -> Iterator[pd.DataFrame]:
     run.rows_read = int(meta.get("rows_read", len(df)))
     run.input_facts = meta.get("input", {})
     run.counts = dict(meta.get("counts", run.counts))
-    pairs = meta.get("processed", [])
-    run.processed = make_pairs([p[0] for p in pairs], [p[1] for p in pairs])
+    processed = io.load_stage_cache(cdir, PROCESSED_CACHE) if "processed" not in meta else None
+    if processed is not None:
+        run.processed = processed[0]
+    else:  # a cache written before the pairs had a file of their own (or without them)
+        pairs = meta.get("processed", [])
+        run.processed = make_pairs([p[0] for p in pairs], [p[1] for p in pairs])
     logger.info("loaded cached %r output (%d rows) from %s", prev, len(df), cdir)
     return iter([df])
 
@@ -596,4 +603,5 @@ def _trim_heap() -> None:
 
 
 def _cache_meta(run: RunState, stage: str) -> dict[str, Any]:
-    return {"stage": stage, "rows_read": run.rows_read, "input": run.input_facts, "config": run.config.fingerprint(), "counts": run.counts, "processed": run.processed.to_numpy().tolist()}
+    # The run's (review_id, content_hash) pairs are cached once, as their own frame.
+    return {"stage": stage, "rows_read": run.rows_read, "input": run.input_facts, "config": run.config.fingerprint(), "counts": run.counts}

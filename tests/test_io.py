@@ -1,4 +1,5 @@
 import json
+import pickle
 
 import pandas as pd
 import pytest
@@ -130,3 +131,50 @@ def test_io_stage_cache_round_trip(tmp_path):
     assert back["tokens"].tolist() == [["房间", "干净"], []]
     assert meta["rows_read"] == 2
     assert io.load_stage_cache(tmp_path, "nothing") is None
+
+
+def _stage_frames():
+    clean = pd.DataFrame(
+        {"review_id": pd.array(["a", "b", "c"], dtype="string"), "text_clean": pd.array(["好", "差", "一般"], dtype="string")}, index=[3, 5, 9]
+    )
+    segment = clean.assign(tokens=pd.Series([["好"], ["差"], ["一般"]], index=clean.index, dtype=object))
+    # The next stage rejected row 5, added a column and changed one it was given.
+    sentiment = segment.drop(index=5).assign(sentiment_score=[0.9, 0.5], text_clean=pd.array(["好!", "一般"], dtype="string"))
+    return {"clean": clean, "segment": segment, "sentiment": sentiment}
+
+
+def test_io_stage_chain_stores_each_frame_as_what_it_adds_and_loads_it_whole(tmp_path):
+    frames = _stage_frames()
+    io.save_stage_chain(tmp_path, ((name, df, {"stage": name}) for name, df in frames.items()))
+    for name, df in frames.items():
+        back, meta = io.load_stage_cache(tmp_path, name)
+        pd.testing.assert_frame_equal(back, df)
+        assert meta == {"stage": name}
+    # Only the added column went into the segment file; the changed one into sentiment's.
+    payload = pd.read_pickle(tmp_path / "segment.pkl")
+    assert list(payload["frame"].columns) == ["tokens"] and payload["base"] == "clean"
+    assert list(pd.read_pickle(tmp_path / "sentiment.pkl")["frame"].columns) == ["text_clean", "sentiment_score"]
+
+
+def test_io_stage_chain_frame_on_a_replaced_base_is_not_loaded(tmp_path):
+    frames = _stage_frames()
+    io.save_stage_chain(tmp_path, ((name, df, {}) for name, df in frames.items()))
+    # A later run caches segment again (say --from segment --to segment): the sentiment
+    # columns stored on the old segment frame must not be put together with the new one.
+    io.save_stage_chain(tmp_path, [("segment", frames["segment"], {})])
+    assert io.load_stage_cache(tmp_path, "segment") is not None
+    assert io.load_stage_cache(tmp_path, "sentiment") is None
+
+
+def test_io_stage_chain_frame_not_grown_from_the_one_before_is_stored_whole(tmp_path):
+    frames = _stage_frames()
+    other = frames["segment"].set_axis([1, 1, 2])  # repeated labels
+    io.save_stage_chain(tmp_path, [("clean", frames["clean"], {}), ("segment", other, {})])
+    assert pd.read_pickle(tmp_path / "segment.pkl")["base"] is None
+    pd.testing.assert_frame_equal(io.load_stage_cache(tmp_path, "segment")[0], other)
+
+
+def test_io_stage_cache_written_as_a_bare_frame_still_loads(tmp_path):
+    df = pd.DataFrame({"tokens": [["房间"]]})
+    (tmp_path / "segment.pkl").write_bytes(pickle.dumps(df))
+    pd.testing.assert_frame_equal(io.load_stage_cache(tmp_path, "segment")[0], df)

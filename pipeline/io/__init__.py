@@ -18,7 +18,7 @@ Nothing else in the package opens files for data (dictionaries are read through
   spilled to disk.
 """
 
-from pipeline.io.cache import clear_parts, clear_stage_cache, load_part, load_stage_cache, save_part, save_stage_cache
+from pipeline.io.cache import clear_parts, clear_stage_cache, load_part, load_stage_cache, save_part, save_stage_cache, save_stage_chain
 from pipeline.io.encoding import decode_bytes, scan_encoding
 from pipeline.io.formats import (
     CSV_FIELD_LIMIT,
@@ -68,6 +68,7 @@ __all__ = [
     "read_parquet",
     "save_part",
     "save_stage_cache",
+    "save_stage_chain",
     "scan_encoding",
     "write_bytes_atomic",
     "write_csv",
