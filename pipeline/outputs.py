@@ -55,33 +55,41 @@ def load_store(out_dir: Path, config: Config, replaced: pd.Series | None = None)
 
 
 def write_outputs(out_dir: Path, res: Resources, run: RunState, counts: dict[str, int], rejects: pd.DataFrame, new_ids: pd.Series) -> None:
-    """Write the cumulative store, then every contract file, each atomically."""
+    """Write the cumulative store and every contract file, each atomically, two or more at a
+    time (see :class:`pipeline.io.WriteBatch`)."""
     art = res.artifacts
+    rejected = rejects.reindex(columns=REJECT_COLUMNS)
     feedback: pd.DataFrame = expand(art["feedback"])
     mentions: pd.DataFrame = expand(art["mentions"])
-    io.write_parquet(out_dir / STORE_DIR / "feedback.parquet", feedback)
-    io.write_parquet(out_dir / STORE_DIR / "mentions.parquet", mentions)
-    io.write_parquet(out_dir / STORE_DIR / "actions.parquet", art["actions"])
-    io.write_json(out_dir / STORE_DIR / "history.json", art["summary"].get("history", []))
+    batch = io.WriteBatch()
+    # The large tables first: the batch writes two at a time.
+    batch.parquet(out_dir / STORE_DIR / "feedback.parquet", feedback)
     feedback = feedback.drop(columns=[DIGEST_COL], errors="ignore")  # internal to the store
-    io.write_csv(out_dir / "classified_feedback.csv", feedback)
-    io.write_parquet(out_dir / "classified_feedback.parquet", feedback)
-    io.write_csv(out_dir / "aspect_mentions.csv", mentions)
-    io.write_csv(out_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
-    io.write_csv(out_dir / "actions.csv", art["actions"])
-    if "topics" in art:
-        io.write_csv(out_dir / "topics.csv", art["topics"])
-    io.write_json(out_dir / "summary.json", art["summary"])
-    io.write_text_atomic(out_dir / "report.html", art["html"])
-    io.write_bytes_atomic(out_dir / "actions.xlsx", art["xlsx"])
+    copies: tuple[Path, ...] = ()
+    this_run = None
     if counts["new"] + counts["changed"]:
         run_dir = out_dir / "runs" / run.run_id
         this_run = in_values(feedback["review_id"], new_ids)
-        if this_run.all():  # a first or --full run: the same rows as the file just written
-            io.copy_atomic(out_dir / "classified_feedback.csv", run_dir / "classified_feedback.csv")
-        else:
-            io.write_csv(run_dir / "classified_feedback.csv", feedback[this_run])
-        io.write_csv(run_dir / "rejects.csv", rejects.reindex(columns=REJECT_COLUMNS))
+        if this_run.all():  # a first or --full run: the same rows as the file written here
+            copies = (run_dir / "classified_feedback.csv",)
+    batch.csv(out_dir / "classified_feedback.csv", feedback, copies=copies)
+    batch.parquet(out_dir / "classified_feedback.parquet", feedback)
+    batch.parquet(out_dir / STORE_DIR / "mentions.parquet", mentions)
+    batch.csv(out_dir / "aspect_mentions.csv", mentions)
+    batch.parquet(out_dir / STORE_DIR / "actions.parquet", art["actions"])
+    batch.csv(out_dir / "actions.csv", art["actions"])
+    batch.csv(out_dir / "rejects.csv", rejected)
+    if "topics" in art:
+        batch.csv(out_dir / "topics.csv", art["topics"])
+    batch.call(io.write_json, out_dir / STORE_DIR / "history.json", art["summary"].get("history", []))
+    batch.call(io.write_json, out_dir / "summary.json", art["summary"])
+    batch.call(io.write_text_atomic, out_dir / "report.html", art["html"])
+    batch.call(io.write_bytes_atomic, out_dir / "actions.xlsx", art["xlsx"])
+    if this_run is not None:
+        if not copies:
+            batch.csv(run_dir / "classified_feedback.csv", feedback[this_run])
+        batch.csv(run_dir / "rejects.csv", rejected)
+    batch.run()
 
 
 def _versions() -> dict[str, str]:

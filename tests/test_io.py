@@ -178,3 +178,33 @@ def test_io_stage_cache_written_as_a_bare_frame_still_loads(tmp_path):
     df = pd.DataFrame({"tokens": [["房间"]]})
     (tmp_path / "segment.pkl").write_bytes(pickle.dumps(df))
     pd.testing.assert_frame_equal(io.load_stage_cache(tmp_path, "segment")[0], df)
+
+
+def test_io_write_batch_writes_what_the_single_writers_write(tmp_path):
+    df = pd.DataFrame({"review_id": pd.array(["a", "b"], dtype="string"), "text": pd.array(["房间, \"干净\"", None], dtype="string"), "score": [0.25, 1.0]})
+    listy = pd.DataFrame({"tokens": [["房间"], []]})  # not a plain table: pandas writes it
+    io.write_csv(tmp_path / "one.csv", df)
+    io.write_parquet(tmp_path / "one.parquet", df)
+    io.write_csv(tmp_path / "one_listy.csv", listy)
+    batch = io.WriteBatch(threads=2)
+    batch.csv(tmp_path / "b" / "one.csv", df, copies=(tmp_path / "c" / "copy.csv",))
+    batch.parquet(tmp_path / "b" / "one.parquet", df)
+    batch.csv(tmp_path / "b" / "one_listy.csv", listy)
+    batch.call(io.write_json, tmp_path / "b" / "x.json", {"n": 1})
+    assert not (tmp_path / "b" / "one.parquet").exists()  # nothing written before run()
+    batch.run()
+    for name in ("one.csv", "one.parquet", "one_listy.csv"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / name).read_bytes()
+    assert (tmp_path / "c" / "copy.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert json.loads((tmp_path / "b" / "x.json").read_text()) == {"n": 1}
+
+
+def test_io_write_batch_raises_a_jobs_error_after_the_others_finish(tmp_path):
+    df = pd.DataFrame({"a": [1, 2]})
+    batch = io.WriteBatch(threads=2)
+    batch.call(io.write_json, tmp_path / "bad.json", {"a": float("nan")})  # refused: NaN
+    for i in range(4):
+        batch.csv(tmp_path / f"{i}.csv", df)
+    with pytest.raises(ValueError):
+        batch.run()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.csv", "1.csv", "2.csv", "3.csv"]

@@ -33,6 +33,7 @@ from pipeline.io.formats import (
 from pipeline.io.read import file_sha256, iter_dump, read_actions_file, read_csv_strings, read_dump, read_json, read_parquet
 from pipeline.io.write import (
     CSV_WRITE_CHUNK,
+    WriteBatch,
     atomic_file,
     copy_atomic,
     write_bytes_atomic,
@@ -51,6 +52,7 @@ __all__ = [
     "SHEET_COL",
     "STREAMED_FORMATS",
     "SUFFIX_FORMATS",
+    "WriteBatch",
     "atomic_file",
     "clear_parts",
     "clear_stage_cache",
