@@ -65,7 +65,11 @@ def _own_columns(df: pd.DataFrame, base: pd.DataFrame) -> list[str] | None:
             own.append(col)
             continue
         theirs = base[col] if same_rows else base[col].loc[df.index]
-        if theirs.dtype != df[col].dtype or not theirs.equals(df[col]):
+        try:
+            same = theirs.dtype == df[col].dtype and theirs.equals(df[col])
+        except (TypeError, ValueError):  # values that do not compare (arrays in an object column)
+            same = False
+        if not same:
             own.append(col)
     return own
 
@@ -132,5 +136,3 @@ def clear_stage_cache(cache_dir: Path) -> None:
         for p in cache_dir.iterdir():
             if p.suffix in (".pkl", ".json"):
                 p.unlink(missing_ok=True)
-
-
