@@ -137,14 +137,12 @@ class WriteBatch:
     def csv(self, path: str | Path, df: pd.DataFrame, *, bom: bool = True, copies: tuple[Path, ...] = ()) -> None:
         """Write ``df`` as :func:`write_csv` does, then copy the file to each of ``copies``."""
         table = _arrow_csv_table(df)
-        if table is None:  # pandas writes it, here and now
+        if table is None:  # pandas writes it, here and now; the batch makes the copies
             write_csv(path, df, bom=bom)
-            for copy in copies:
-                copy_atomic(path, copy)
-            return
 
         def job() -> None:
-            _write_arrow_csv(path, table, bom)
+            if table is not None:
+                _write_arrow_csv(path, table, bom)
             for copy in copies:
                 copy_atomic(path, copy)
 
