@@ -212,6 +212,11 @@ def opinion():
         ("我们住了两晚", 0),  # no opinion word
         ("前台服务员", 0),  # naming an aspect is no opinion
         ("好像下雨了", 0),  # an ignored phrase holds no term (好)
+        ("太感谢了", 1),  # a verdict on the whole stay: thanks, recommendation, coming back
+        ("下次还会入住", 1),
+        ("不推荐", -1),
+        ("下次不会再来了", -1),
+        ("建议大家避雷", -1),
         ("", 0),
     ],
 )
