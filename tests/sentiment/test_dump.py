@@ -32,3 +32,17 @@ def test_dump_adapt_small_dump_returns_base(small_model, segmenter):
 def test_dump_adapt_rejects_bad_fraction(small_model):
     with pytest.raises(PipelineError, match="fraction must be in"):
         adapt_on_dump(small_model, [["好"]], fraction=0.0)
+
+
+def test_dump_adapt_pseudo_labels_from_the_given_scores(small_model, segmenter):
+    docs = [segmenter.cut(t) for t in (POS + NEG) * 12]
+    own = small_model.predict_proba(docs)[:, 1]
+    kw = dict(min_docs=50, min_per_class=5)
+    # The model's own scores given: the same correction as scoring the dump itself.
+    np.testing.assert_array_equal(adapt_on_dump(small_model, docs, scores=own, **kw).predict_proba(docs), adapt_on_dump(small_model, docs, **kw).predict_proba(docs))
+    # Scores that rank the other way: the correction learns the other way.
+    turned = adapt_on_dump(small_model, docs, scores=1.0 - own, **kw)
+    shift = turned.predict_proba(docs)[:, 1] - own
+    assert shift[: len(POS)].mean() < 0 < shift[len(POS) : len(POS) + len(NEG)].mean()
+    with pytest.raises(PipelineError, match="one to one"):
+        adapt_on_dump(small_model, docs, scores=own[:-1], **kw)

@@ -105,3 +105,20 @@ def test_stage_lexicon_weight_moves_scores_by_the_opinion_words(small_model, tok
     bare = Resources(config=lexical, run_date=dt.date(2026, 1, 1), sentiment_model=small_model)
     with pytest.raises(StageError, match="sentiment.lexicon_weight > 0"):
         stage.run(df, lexical.sentiment, bare)
+
+
+def test_stage_dump_adaptation_pseudo_labels_from_the_stage_scores(small_model, tokenize, monkeypatch):
+    from pipeline import sentiment as sm
+
+    config = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.adapt_on_rating": False})
+    res = _resources(config, small_model)
+    df = _frame(tokenize)
+    given = []
+    adapt = sm.adapt_on_dump
+    monkeypatch.setattr(sm, "adapt_on_dump", lambda model, docs, **kw: given.append(kw["scores"]) or adapt(model, docs, **kw))
+    stage.fit(df, config.sentiment, res)
+    expected, _ = stage._raw_scores(df, config.sentiment, res)
+    # The scores the stage gives (lexicon opinion words included), not the model's alone.
+    np.testing.assert_array_equal(given[0], expected)
+    whole = [[t for ct in toks for t in ct] for toks in df["clause_tokens"]]
+    assert not np.allclose(given[0], res.sentiment_model.predict_proba(whole)[:, 1])
