@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 2 bad config or flags; 3 unreadable input or missing column;
 4 a stage failed; 5 another run holds the lock; 1 any other expected failure;
-70 an unexpected internal error (a bug: the log has the traceback).
+70 an unexpected internal error (a bug: the log has the traceback); 141 the reader of
+stdout went away (``| head``), as for a program killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -21,6 +23,7 @@ logger = logging.getLogger("pipeline")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.yaml"
 EXIT_INTERNAL = 70
+EXIT_BROKEN_PIPE = 141
 
 EPILOG = """subcommands (python run.py SUBCOMMAND --help for their flags):
   validate             check a config (and its dictionaries and lexicons) without running
@@ -29,7 +32,7 @@ EPILOG = """subcommands (python run.py SUBCOMMAND --help for their flags):
   evaluate-dimensions  per-dimension precision/recall/F1 and polarity accuracy on aspect labels
   suggest-terms        propose new lexicon terms from a corpus, for a person to review
 
-exit codes: 0 ok, 2 bad config or flags, 3 bad input, 4 stage failure, 5 locked, 1 other, 70 internal error
+exit codes: 0 ok, 2 bad config or flags, 3 bad input, 4 stage failure, 5 locked, 1 other, 70 internal error, 141 stdout closed
 """
 
 
@@ -166,6 +169,14 @@ def _register_optional() -> None:
     SUBCOMMANDS.update(extra)
 
 
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no file descriptor behind stdout (tests)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point for ``run.py``; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -181,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``... | head``): not a failure of ours. Point stdout at
+        # /dev/null so the interpreter's last flush does not raise again; exit like a
+        # program killed by SIGPIPE, as shell tools do.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: say so on one line, keep the traceback in the log
         logger.exception("internal error")
         print(f"internal error: {type(exc).__name__}: {exc} (see the log for the traceback)", file=sys.stderr)

@@ -95,3 +95,17 @@ def test_cli_evaluate_sentiment_prints_the_figures(tmp_path, capsys, flags):
     used, rejected, unlabelled = map(int, re.search(r"labels used: (\d+) of 80 rows \((\d+) rejected by the pipeline, (\d+) without a usable label\)", out).groups())
     assert used == n and used + rejected + unlabelled == len(df) == 80  # every row accounted for
     assert 0 < used <= labelled
+
+
+def test_cli_stdout_closed_early_is_no_internal_error():
+    # `python run.py evaluate-sentiment ... | head -1`: the reader leaves before the output ends.
+    code = (
+        "import sys; from pipeline import cli; "
+        "cli.SUBCOMMANDS['spam'] = lambda argv: [print('x' * 100) for _ in range(100_000)] and 0; "
+        "sys.exit(cli.main(['spam']))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 141
+    assert "internal error" not in err and "BrokenPipeError" not in err
