@@ -23,8 +23,9 @@ _CACHE_FORMAT = 2
 
 
 def save_stage_cache(cache_dir: Path, stage: str, df: pd.DataFrame, meta: dict[str, Any]) -> None:
-    """Store a frame (pickle, exact types) and its metadata under ``stage``."""
-    _write_cached(cache_dir, stage, {"format": _CACHE_FORMAT, "token": uuid.uuid4().hex, "base": None, "frame": df}, meta)
+    """Store a frame (pickle, exact types) and its metadata under ``stage``: a chain of one,
+    stored whole."""
+    save_stage_chain(cache_dir, [(stage, df, meta)])
 
 
 def save_stage_chain(cache_dir: Path, frames: Iterable[tuple[str, pd.DataFrame, dict[str, Any]]]) -> None:
