@@ -66,7 +66,11 @@ def write_csv(path: str | Path, df: pd.DataFrame, *, bom: bool = True) -> None:
     table = _arrow_csv_table(df)
     if table is not None:
         _write_arrow_csv(path, table, bom)
-        return
+    else:
+        _write_pandas_csv(path, df, bom)
+
+
+def _write_pandas_csv(path: str | Path, df: pd.DataFrame, bom: bool) -> None:
     with atomic_file(path) as tmp:
         with open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
             df.to_csv(f, index=False, lineterminator="\n", chunksize=CSV_WRITE_CHUNK)
@@ -138,7 +142,7 @@ class WriteBatch:
         """Write ``df`` as :func:`write_csv` does, then copy the file to each of ``copies``."""
         table = _arrow_csv_table(df)
         if table is None:  # pandas writes it, here and now; the batch makes the copies
-            write_csv(path, df, bom=bom)
+            _write_pandas_csv(path, df, bom)
 
         def job() -> None:
             if table is not None:
