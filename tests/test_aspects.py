@@ -217,8 +217,32 @@ def opinion():
         ("不推荐", -1),
         ("下次不会再来了", -1),
         ("建议大家避雷", -1),
+        ("强烈推荐给大家", 1),  # the reviewer's own recommendation counts...
+        ("汤包还是很推荐的", 1),
+        ("特别向大家推荐的是早餐", 1),
+        ("前台推荐的餐厅很难吃", 0),  # ...someone else's does not (朋友推荐, 前台推荐了)
+        ("朋友推荐来的", 0),
+        ("点了几个推荐的菜", 0),  # nor does the menu's
         ("", 0),
     ],
 )
 def test_aspects_opinion_polarity_counts_opinion_words_with_negation(opinion, clause, net):
     assert opinion(clause) == net
+
+
+@pytest.mark.parametrize(
+    "clause, expected",
+    [
+        ("酒店有点旧", {("tangibles", "decor", -1)}),  # 酒店 takes décor's own (bound) opinions
+        ("酒店很新", {("tangibles", "decor", 1)}),
+        ("这家酒店很好", set()),  # a verdict on the whole stay names no dimension
+        ("强烈推荐这家酒店", set()),
+        ("前台推荐的餐厅很难吃", set()),  # the front desk's recommendation is no praise of the front desk
+    ],
+)
+def test_aspects_hotel_is_a_host_and_others_recommendations_praise_nobody(clause, expected):
+    from tests.conftest import pack_matcher
+
+    matcher, seg = pack_matcher("hotel.yaml")
+    found = {(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in matcher.match(clause, seg.cut(clause)) if not m.weak}
+    assert found == expected
