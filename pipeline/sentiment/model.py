@@ -15,7 +15,16 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.errors import NotFittedError, PipelineError
 from pipeline.sentiment.calibration import apply_calibrator, fit_calibrator, joined_runs
-from pipeline.sentiment.features import CompactVocabularyPickle, NgramAnalyzer, fit_transform_docs, transform_docs, transform_stack
+from pipeline.sentiment.features import (
+    CompactVocabularyPickle,
+    NgramAnalyzer,
+    _columns,
+    count_features,
+    fit_transform_docs,
+    transform_docs,
+    transform_stack,
+)
+from pipeline.sentiment.topic_words import topic_column_scale
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +112,15 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         nb_C: inverse regularisation of the NB-LR model; 0 switches it off.
         length_calibration: let the calibration slope and offset depend on the review length.
         domain_min_docs: fewest documents (of both labels) a domain needs for an expert.
+        topic_scale: multiplier of the topic features' columns while the linear models are
+            fitted (see :mod:`pipeline.sentiment.topic_words`): a smaller value regularises
+            their weights harder, so naming the front desk or the room (前台, 房间) is not
+            read as a verdict; 1 turns it off. The scaling is folded back into the
+            coefficients, so scoring costs nothing more.
     """
+
+    # Models saved before topic_scale existed were fitted without it (get_params reads this).
+    topic_scale = 1.0
 
     def __init__(
         self,
@@ -117,6 +134,7 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         nb_C: float = 3.0,
         length_calibration: bool = True,
         domain_min_docs: int = 300,
+        topic_scale: float = 0.25,
     ) -> None:
         self.C = C
         self.word_ngrams = word_ngrams
@@ -128,6 +146,7 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         self.nb_C = nb_C
         self.length_calibration = length_calibration
         self.domain_min_docs = domain_min_docs
+        self.topic_scale = topic_scale
 
     @one_blas_thread
     def fit(self, docs: list[list[str]], y, sample_weight=None, domains=None) -> SentimentModel:
@@ -162,6 +181,8 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
                 raise PipelineError(f"got {len(docs)} documents but {len(domains)} domains; they must match one to one.")
         if self.C <= 0:
             raise PipelineError(f"The 'C' parameter of SentimentModel must be a float > 0. Got {self.C!r} instead.")
+        if not 0.0 < self.topic_scale <= 1.0:
+            raise PipelineError(f"The 'topic_scale' parameter of SentimentModel must be in (0, 1] (1 = off). Got {self.topic_scale!r} instead.")
         if self.nb_C < 0:
             raise PipelineError(f"The 'nb_C' parameter of SentimentModel must be a float >= 0 (0 = no NB-LR). Got {self.nb_C!r} instead.")
         analyzer = NgramAnalyzer(self.word_ngrams, self.char_ngrams, self.negation_scope)
@@ -170,6 +191,10 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
             analyzer=analyzer, sublinear_tf=True, min_df=min_df, max_features=self.max_features, dtype=np.float32
         )
         X = fit_transform_docs(self.vectorizer_, docs)
+        self.topic_columns_ = None
+        if self.topic_scale < 1.0:
+            counts = count_features(docs, analyzer, _columns(self.vectorizer_), X.shape[1])
+            self.topic_columns_ = topic_column_scale(self.vectorizer_.vocabulary_, docs, counts, y, self.topic_scale)
         n_tokens = np.array([len(d) for d in docs])
         data = (docs, X, y, w, n_tokens)
         self.linear_, self.calibrator_ = self._fit_head(data, np.arange(len(docs)))
@@ -203,7 +228,15 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         return self._fit_linear(sub[1], sub[2], sub[3]), calibrator
 
     def _fit_linear(self, X, y, w=None) -> list[tuple]:
-        """(coefficients, intercept, NB scaling or None) per linear model."""
+        """(coefficients, intercept, NB scaling or None) per linear model, for the unscaled
+        features (the topic columns' scaling, when on, is folded into the coefficients)."""
+        scale = getattr(self, "topic_columns_", None)
+        models = self._fit_linear_scaled(X if scale is None else X @ sparse.diags(scale), y, w)
+        if scale is None:
+            return models
+        return [((coef * scale).astype(np.float32), intercept, ratio) for coef, intercept, ratio in models]
+
+    def _fit_linear_scaled(self, X, y, w=None) -> list[tuple]:
         models = []
         lr = LogisticRegression(C=self.C, max_iter=2000, solver="liblinear", random_state=0).fit(X, y, sample_weight=w)
         models.append((lr.coef_[0].astype(np.float32), float(lr.intercept_[0]), None))
