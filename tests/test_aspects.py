@@ -246,3 +246,23 @@ def test_aspects_hotel_is_a_host_and_others_recommendations_praise_nobody(clause
     matcher, seg = pack_matcher("hotel.yaml")
     found = {(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in matcher.match(clause, seg.cut(clause)) if not m.weak}
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    "clause, expected",
+    [
+        ("酒店几分钟就回复了", ("responsiveness", "replies", 1)),
+        ("回复很及时", ("responsiveness", "replies", 1)),
+        ("叫醒服务很准时", ("responsiveness", "requests", 1)),
+        ("客房服务很慢", ("responsiveness", "requests", -1)),
+        ("前台帮我买了药送到房间", ("empathy", "attitude", 1)),  # staff doing something for the guest
+        ("管家特意准备了生日蛋糕", ("empathy", "attitude", 1)),
+        ("主动帮我们升级了房间", ("empathy", "attention", 1)),  # help offered unasked
+    ],
+)
+def test_aspects_hotel_service_acts_and_quick_replies_are_mentions(clause, expected):
+    from tests.conftest import pack_matcher
+
+    matcher, seg = pack_matcher("hotel.yaml")
+    found = {(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in matcher.match(clause, seg.cut(clause))}
+    assert expected in found
