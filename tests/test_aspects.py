@@ -223,6 +223,14 @@ def opinion():
         ("前台推荐的餐厅很难吃", 0),  # ...someone else's does not (朋友推荐, 前台推荐了)
         ("朋友推荐来的", 0),
         ("点了几个推荐的菜", 0),  # nor does the menu's
+        ("下次还会选择", 1),  # today's verdicts: coming back, beyond expectations, never again
+        ("超出预期", 1),
+        ("再也不会住了", -1),
+        ("图片与实际不符", -1),
+        ("值得一提的是", 0),  # a phrase, not a verdict
+        ("值得改进的地方", -1),
+        ("伐开心", -1),
+        ("买了一包开心果", 0),
         ("", 0),
     ],
 )
