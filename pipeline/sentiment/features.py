@@ -313,6 +313,17 @@ def transform_docs(vectorizer, docs: list[list[str]]):
     return vectorizer._tfidf.transform(X, copy=False)
 
 
+def count_docs(vectorizer, docs: list[list[str]]) -> sparse.csr_array:
+    """The raw feature counts a fitted vectorizer reads in ``docs`` (before any weighting), in
+    bulk when its analyzer is an :class:`NgramAnalyzer` (else through sklearn)."""
+    cols = _columns(vectorizer) if isinstance(getattr(vectorizer, "analyzer", None), NgramAnalyzer) else None
+    if cols is not None and cols.usable:
+        return count_features(docs, vectorizer.analyzer, cols, len(cols.vocabulary), dtype=np.float32)
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return sparse.csr_array(CountVectorizer(analyzer=vectorizer.analyzer, vocabulary=vectorizer.vocabulary_, dtype=np.float32).transform(docs))
+
+
 def _bulk_vocabulary_entries(docs: list[list[str]], analyzer: NgramAnalyzer):
     """Every feature occurrence of ``analyzer`` over ``docs`` as (rows, global key ids) plus a
     function naming a global key id, without building one string per occurrence.

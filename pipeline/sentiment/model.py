@@ -18,8 +18,7 @@ from pipeline.sentiment.calibration import apply_calibrator, fit_calibrator, joi
 from pipeline.sentiment.features import (
     CompactVocabularyPickle,
     NgramAnalyzer,
-    _columns,
-    count_features,
+    count_docs,
     fit_transform_docs,
     transform_docs,
     transform_stack,
@@ -193,8 +192,7 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
         X = fit_transform_docs(self.vectorizer_, docs)
         self.topic_columns_ = None
         if self.topic_scale < 1.0:
-            counts = count_features(docs, analyzer, _columns(self.vectorizer_), X.shape[1])
-            self.topic_columns_ = topic_column_scale(self.vectorizer_.vocabulary_, docs, counts, y, self.topic_scale)
+            self.topic_columns_ = topic_column_scale(self.vectorizer_.vocabulary_, docs, count_docs(self.vectorizer_, docs), y, self.topic_scale)
         n_tokens = np.array([len(d) for d in docs])
         data = (docs, X, y, w, n_tokens)
         self.linear_, self.calibrator_ = self._fit_head(data, np.arange(len(docs)))

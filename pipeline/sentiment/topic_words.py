@@ -62,7 +62,8 @@ def topic_column_scale(vocabulary: dict[str, int], docs: list[list[str]], counts
         docs: the training token lists.
         counts: the documents' feature counts (sparse, one row per document, columns as
             ``vocabulary``).
-        binary_y: 1/0 label of each document.
+        binary_y: 1/0 label of each document (the ratio is counted unweighted, whatever
+            sample weights the model is fitted with).
         scale: the multiplier for topic features, in (0, 1].
 
     Returns:

@@ -22,10 +22,9 @@ def test_jieba_tags_reads_the_dictionary_tags():
 def _scale(scale=0.25):
     model = SentimentModel(min_df=1, char_ngrams=(1, 3), calibration_folds=0, topic_scale=1.0).fit(DOCS, Y)
     vocab = model.vectorizer_.vocabulary_
-    from pipeline.sentiment.features import _columns, count_features
+    from pipeline.sentiment.features import count_docs
 
-    counts = count_features(DOCS, model.vectorizer_.analyzer, _columns(model.vectorizer_), len(vocab))
-    return vocab, topic_column_scale(vocab, DOCS, counts, Y, scale)
+    return vocab, topic_column_scale(vocab, DOCS, count_docs(model.vectorizer_, DOCS), Y, scale)
 
 
 def test_topic_scale_marks_weakly_polar_nouns_and_their_characters():
@@ -62,3 +61,14 @@ def test_model_topic_scale_shrinks_a_topic_nouns_weight_not_a_judging_words():
 def test_model_rejects_topic_scale_out_of_range():
     with pytest.raises(PipelineError, match="topic_scale"):
         SentimentModel(topic_scale=0).fit(DOCS, Y)
+
+
+def test_count_docs_bulk_equals_sklearns_counts():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from pipeline.sentiment.features import count_docs
+
+    model = SentimentModel(min_df=1, calibration_folds=0, topic_scale=1.0).fit(DOCS, Y)
+    vec = model.vectorizer_
+    slow = CountVectorizer(analyzer=vec.analyzer, vocabulary=vec.vocabulary_).transform(DOCS)
+    assert (count_docs(vec, DOCS) != slow).nnz == 0
