@@ -3,6 +3,7 @@ import pytest
 
 from pipeline.errors import PipelineError
 from pipeline.sentiment import SentimentModel
+from pipeline.sentiment.features import count_docs
 from pipeline.sentiment.topic_words import jieba_tags, topic_column_scale
 
 # 前台 (a noun) is named by 6 of every 10 complaints and 4 of every 10 praises: it says what
@@ -22,8 +23,6 @@ def test_jieba_tags_reads_the_dictionary_tags():
 def _scale(scale=0.25):
     model = SentimentModel(min_df=1, char_ngrams=(1, 3), calibration_folds=0, topic_scale=1.0).fit(DOCS, Y)
     vocab = model.vectorizer_.vocabulary_
-    from pipeline.sentiment.features import count_docs
-
     return vocab, topic_column_scale(vocab, DOCS, count_docs(model.vectorizer_, DOCS), Y, scale)
 
 
@@ -65,8 +64,6 @@ def test_model_rejects_topic_scale_out_of_range():
 
 def test_count_docs_bulk_equals_sklearns_counts():
     from sklearn.feature_extraction.text import CountVectorizer
-
-    from pipeline.sentiment.features import count_docs
 
     model = SentimentModel(min_df=1, calibration_folds=0, topic_scale=1.0).fit(DOCS, Y)
     vec = model.vectorizer_
