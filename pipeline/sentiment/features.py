@@ -313,6 +313,18 @@ def transform_docs(vectorizer, docs: list[list[str]]):
     return vectorizer._tfidf.transform(X, copy=False)
 
 
+def nb_log_count_ratio(X, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """Naive-Bayes log-count ratio of every column (Wang & Manning 2012): the log share of
+    positive documents holding the feature against that of negative ones, add-one smoothed,
+    documents weighted by ``w`` when given. float32, one value per column of ``X``."""
+    binary = (X > 0).astype(np.float32)
+    if w is not None:
+        binary = sparse.diags(w.astype(np.float32)) @ binary
+    pos = 1.0 + np.asarray(binary[y == 1].sum(axis=0)).ravel()
+    neg = 1.0 + np.asarray(binary[y == 0].sum(axis=0)).ravel()
+    return (np.log(pos / pos.sum()) - np.log(neg / neg.sum())).astype(np.float32)
+
+
 def count_docs(vectorizer, docs: list[list[str]]) -> sparse.csr_array:
     """The raw feature counts a fitted vectorizer reads in ``docs`` (before any weighting), in
     bulk when its analyzer is an :class:`NgramAnalyzer` (else through sklearn)."""

@@ -20,6 +20,7 @@ from pipeline.sentiment.features import (
     NgramAnalyzer,
     count_docs,
     fit_transform_docs,
+    nb_log_count_ratio,
     transform_docs,
     transform_stack,
 )
@@ -228,23 +229,19 @@ class SentimentModel(CompactVocabularyPickle, BaseEstimator, ClassifierMixin):
     def _fit_linear(self, X, y, w=None) -> list[tuple]:
         """(coefficients, intercept, NB scaling or None) per linear model, for the unscaled
         features (the topic columns' scaling, when on, is folded into the coefficients)."""
-        scale = getattr(self, "topic_columns_", None)
+        scale = self.topic_columns_
         models = self._fit_linear_scaled(X if scale is None else X @ sparse.diags(scale), y, w)
         if scale is None:
             return models
         return [((coef * scale).astype(np.float32), intercept, ratio) for coef, intercept, ratio in models]
 
     def _fit_linear_scaled(self, X, y, w=None) -> list[tuple]:
+        """:meth:`_fit_linear` on the features as given (topic columns already scaled)."""
         models = []
         lr = LogisticRegression(C=self.C, max_iter=2000, solver="liblinear", random_state=0).fit(X, y, sample_weight=w)
         models.append((lr.coef_[0].astype(np.float32), float(lr.intercept_[0]), None))
         if self.nb_C > 0:
-            binary = (X > 0).astype(np.float32)
-            if w is not None:
-                binary = sparse.diags(w.astype(np.float32)) @ binary
-            pos = 1.0 + np.asarray(binary[y == 1].sum(axis=0)).ravel()
-            neg = 1.0 + np.asarray(binary[y == 0].sum(axis=0)).ravel()
-            ratio = (np.log(pos / pos.sum()) - np.log(neg / neg.sum())).astype(np.float32)
+            ratio = nb_log_count_ratio(X, y, w)
             nb = LogisticRegression(C=self.nb_C, max_iter=2000, solver="liblinear", random_state=0).fit(X @ sparse.diags(ratio), y, sample_weight=w)
             models.append(((nb.coef_[0] * ratio).astype(np.float32), float(nb.intercept_[0]), ratio))
         return models

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.sentiment.features import nb_log_count_ratio
+
 logger = logging.getLogger(__name__)
 
 # jieba's noun tags (common, person, place, organisation, other proper, nominal verb...).
@@ -48,12 +50,6 @@ def jieba_tags() -> dict[str, str]:
     return tags
 
 
-def noun_words(docs: list[list[str]]) -> set[str]:
-    """The distinct tokens of ``docs`` of two or more characters that jieba tags as nouns."""
-    tags = jieba_tags()
-    return {t for t in set(itertools.chain.from_iterable(docs)) if len(t) > 1 and tags.get(t) in NOUN_TAGS}
-
-
 def topic_column_scale(vocabulary: dict[str, int], docs: list[list[str]], counts, binary_y: np.ndarray, scale: float) -> np.ndarray | None:
     """Column multipliers: ``scale`` for topic features, 1 for the others.
 
@@ -71,15 +67,15 @@ def topic_column_scale(vocabulary: dict[str, int], docs: list[list[str]], counts
     """
     if scale >= 1.0:
         return None
-    nouns = noun_words(docs)
+    tags = jieba_tags()
     tokens = Counter(itertools.chain.from_iterable(docs))
+    nouns = {t for t in tokens if len(t) > 1 and tags.get(t) in NOUN_TAGS}
     inside: Counter[str] = Counter()
     for word in nouns:
         n_word = tokens[word]
         for n in (1, 2, 3):
             for i in range(len(word) - n + 1):
                 inside[word[i : i + n]] += n_word
-    tags = jieba_tags()
     total = np.asarray(counts.sum(axis=0)).ravel()
     out = np.ones(len(vocabulary), dtype=np.float32)
     for name, col in vocabulary.items():
@@ -89,11 +85,7 @@ def topic_column_scale(vocabulary: dict[str, int], docs: list[list[str]], counts
                 out[col] = scale
         elif name in nouns:
             out[col] = scale
-    present = (counts > 0).astype(np.float32)
-    pos = 1.0 + np.asarray(present[binary_y == 1].sum(axis=0)).ravel()
-    neg = 1.0 + np.asarray(present[binary_y == 0].sum(axis=0)).ravel()
-    ratio = np.log(pos / pos.sum()) - np.log(neg / neg.sum())
-    out[np.abs(ratio) >= MAX_TOPIC_RATIO] = 1.0
+    out[np.abs(nb_log_count_ratio(counts, binary_y)) >= MAX_TOPIC_RATIO] = 1.0
     n_topic = int((out < 1.0).sum())
     logger.debug("topic features: %d of %d columns scaled by %g", n_topic, len(out), scale)
     return out if n_topic else None
