@@ -104,6 +104,7 @@ class AspectMatcher:
         self._naming = TermPresence({t for t, e in lexicon.entries.items() if e.role in _NAMING_OR_SELF_ROLES})
         self._judging = TermPresence({t for t, e in lexicon.entries.items() if e.role in _OPINION_ROLES and e.polarity in (1, -1)})
         self._hits_memo: dict[str, tuple[list[str], list[_Hit]]] = {}
+        self._match_memo: dict[str, tuple[list[str], list[Mention]]] = {}
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS + RESULT_VERBS}, key=len, reverse=True))
         neg = "|".join(_negator_regex(n) for n in negators)
@@ -119,7 +120,9 @@ class AspectMatcher:
         self._ignore_index = PatternIndex(self._ignore_patterns)
 
     def match(self, clause: str, tokens: list[str]) -> list[Mention]:
-        """Mentions in one clause.
+        """Mentions in one clause (remembered for the last few tens of thousands of distinct
+        clauses, as :meth:`_hits`: the sentiment stage reads them for its lexicon shift, the
+        dimensions stage for the mentions).
 
         Args:
             clause: the clause text (cleaned, no splitting punctuation).
@@ -128,8 +131,18 @@ class AspectMatcher:
                 every single-character hit.
 
         Returns:
-            One :class:`Mention` per (dimension, sub-aspect), in order of first appearance.
+            One :class:`Mention` per (dimension, sub-aspect), in order of first appearance
+            (a new list each call; the mentions are frozen).
         """
+        memo = self._match_memo
+        found = memo.get(clause)
+        if found is None or found[0] != tokens:
+            if len(memo) >= HITS_MEMO_MAX_ENTRIES:
+                memo.clear()
+            found = memo[clause] = (tokens, self._match(clause, tokens))
+        return list(found[1])
+
+    def _match(self, clause: str, tokens: list[str]) -> list[Mention]:
         if not self._naming.found_in(clause):
             # Without a term that names a dimension (target, subject, host) or judges one on its
             # own (opinion, mention), literal hits (generic or bound opinions, ignored phrases,
@@ -184,19 +197,37 @@ class AspectMatcher:
         return _merge(found)
 
     def opinion_polarity(self, clause: str, tokens: list[str]) -> int:
-        """Net polarity of a clause's opinion words, whatever they are about: +1 for each
-        positive one (热情, 暖心, 不错), -1 for each negative one (脏, 失望), negation applied
-        (不干净 counts -1), read with the same rules as mentions (ignored phrases, word
-        boundaries, 好 before a noun is no opinion). Bound opinions (高, good or bad by its
-        target) and words that only name an aspect count 0.
+        """Net polarity of what a clause's lexicon words judge, whatever they are about: +1 for
+        each positive opinion (热情, 暖心, 不错), -1 for each negative one (脏, 失望), negation
+        applied (不干净 counts -1), read with the same rules as mentions (ignored phrases, word
+        boundaries, 好 before a noun is no opinion); plus the polarity of each mention the
+        lexicon decides through its target rather than through such a word: a bound opinion
+        (房间很大, 回复很及时, 服务员很认真), a pattern (十分钟就修好了) or a negated mention
+        (没有热水). A bound opinion with no target of its own (很及时 alone) and words that
+        only name an aspect count 0.
 
         The sentiment stage adds this, weighted, to the model's log-odds
         (``sentiment.lexicon_weight``): the lexicon knows words a model trained on older
-        reviews never saw (靠谱, 暖心, 良心).
+        reviews never saw (靠谱, 暖心, 良心), and what a bound word means for its target.
         """
-        if not self._judging.found_in(clause):
-            return 0
-        return sum(h.polarity for h in self._hits(clause, tokens) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1))
+        free = 0
+        if self._judging.found_in(clause):
+            free = sum(h.polarity for h in self._hits(clause, tokens) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1))
+        entries = self.lexicon.entries
+        resolved = 0
+        counted: list[str] = []
+        for m in self.match(clause, tokens):
+            if m.lexicon_polarity not in (1, -1) or any((e := entries.get(t)) is not None and e.role in _OPINION_ROLES for t in m.terms):
+                continue
+            # What decided it: the bound word or the pattern's text (the terms themselves for a
+            # negated mention). A word deciding two targets, or two patterns reading the same
+            # words (十分钟就上 / 十分钟就上来), count once.
+            deciding = [t for t in m.terms if t not in entries] or list(m.terms)
+            if any(d in c or c in d for d in deciding for c in counted):
+                continue
+            counted.extend(deciding)
+            resolved += m.lexicon_polarity
+        return free + resolved
 
     def _hits(self, clause: str, tokens: list[str]) -> list[_Hit]:
         """:meth:`_literal_hits`, remembered for the last few tens of thousands of distinct

@@ -171,8 +171,9 @@ class SentimentParams(_Strict):
     # evaluate-sentiment).
     lexicon_weight: float = Field(
         0.5, ge=0, le=5,
-        description="log-odds added to a clause's score per net opinion word of the lexicons (positive minus negative, negation "
-        "applied, at most 2 either way); the review's score gets the sum over its clauses, same cap; 0 turns it off",
+        description="log-odds added to a clause's score per net opinion the lexicons read in it (opinion words, and bound words or "
+        "patterns their target decides: positive minus negative, negation applied, at most 2 either way); the review's score gets "
+        "the sum over its clauses, same cap; 0 turns it off",
     )
     C: float = Field(10.0, gt=0, description="inverse regularisation of the default model")
 

@@ -231,6 +231,16 @@ def opinion():
         ("值得改进的地方", -1),
         ("伐开心", -1),
         ("买了一包开心果", 0),
+        ("前台办理入住很高效", 1),  # a bound opinion counts once its target decides it
+        ("叫醒服务很准时", 1),
+        ("服务员打扫得很认真", 1),
+        ("酒店有点旧", -1),
+        ("很及时", 0),  # ...and not without one
+        ("没有热水", -1),  # a negated mention
+        ("十分钟就上来修好了", 1),  # a pattern (two patterns reading the same words count once)
+        ("房间很大很干净", 2),  # a bound and a free opinion, each once
+        ("价格很高", -1),  # 高 is bad for a price
+        ("服务员很热情", 1),  # a free opinion linked to its target counts once, not twice
         ("", 0),
     ],
 )
@@ -274,3 +284,27 @@ def test_aspects_hotel_service_acts_and_quick_replies_are_mentions(clause, expec
     matcher, seg = pack_matcher("hotel.yaml")
     found = {(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in matcher.match(clause, seg.cut(clause))}
     assert expected in found
+
+
+def test_aspects_match_remembers_a_clause_only_for_the_same_tokens(monkeypatch):
+    """The sentiment stage and the dimensions stage both read a clause's mentions; the second
+    read comes from the memo, as a new list, and a different cut of the clause is matched anew."""
+    from pipeline import aspects
+    from tests.conftest import pack_matcher
+
+    matcher, seg = pack_matcher("hotel.yaml")
+    matcher._match_memo.clear()
+    calls = []
+    real = matcher._match
+    monkeypatch.setattr(matcher, "_match", lambda c, t: calls.append(c) or real(c, t))
+    clause = "前台办理入住很高效"
+    first = matcher.match(clause, seg.cut(clause))
+    first.clear()  # the caller's list is its own
+    again = matcher.match(clause, seg.cut(clause))
+    assert [(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in again] == [("responsiveness", "check_in", 1)]
+    assert calls == [clause]
+    matcher.match(clause, list(clause))  # another cut of the clause is matched again
+    assert calls == [clause, clause]
+    monkeypatch.setattr(aspects, "HITS_MEMO_MAX_ENTRIES", 1)
+    matcher.match("房间很脏", seg.cut("房间很脏"))
+    assert len(matcher._match_memo) == 1  # a full memo starts again

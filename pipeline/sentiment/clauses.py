@@ -198,9 +198,9 @@ def score_reviews(
         contrast_only: blend in the clause view only for reviews that turn (a later clause opens
             with a contrast word); other reviews keep the whole-review score, which measured
             better (short neutral clauses pull a plain mean towards the negative side).
-        opinion: ``opinion(clause, tokens) -> int``, the net count of opinion words in a clause
+        opinion: ``opinion(clause, tokens) -> int``, the net count of opinions the lexicons read in a clause
             (see :meth:`pipeline.aspects.AspectMatcher.opinion_polarity`); None for none.
-        lexicon_weight: log-odds added per net opinion word, capped at ``LEXICON_CAP`` words
+        lexicon_weight: log-odds added per net opinion (see ``opinion``), capped at ``LEXICON_CAP``
             either way: to each clause for its own, to the whole review for the sum of its
             clauses' (before the blend).
 
