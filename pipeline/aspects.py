@@ -61,9 +61,11 @@ from pipeline.lexicon import LexEntry, Lexicon
 logger = logging.getLogger(__name__)
 
 NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
-# Distinct clauses whose literal hits a matcher remembers (about two partitions' worth; then
-# the memo starts again).
-HITS_MEMO_MAX_ENTRIES = 50_000
+# Distinct clauses whose literal hits, mentions and opinion count a matcher remembers (several
+# partitions' worth, so the dimensions stage finds what the sentiment stage matched; then the
+# memo starts again). 50,000 re-matched a third of the clauses of a 50,000-review dump; this
+# costs about 40 MB more at most.
+HITS_MEMO_MAX_ENTRIES = 200_000
 
 
 @dataclass(slots=True)
@@ -105,6 +107,7 @@ class AspectMatcher:
         self._judging = TermPresence({t for t, e in lexicon.entries.items() if e.role in _OPINION_ROLES and e.polarity in (1, -1)})
         self._hits_memo: dict[str, tuple[list[str], list[_Hit]]] = {}
         self._match_memo: dict[str, tuple[list[str], list[Mention]]] = {}
+        self._opinion_memo: dict[str, tuple[list[str], int]] = {}
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS + RESULT_VERBS}, key=len, reverse=True))
         neg = "|".join(_negator_regex(n) for n in negators)
@@ -134,13 +137,17 @@ class AspectMatcher:
             One :class:`Mention` per (dimension, sub-aspect), in order of first appearance
             (a new list each call; the mentions are frozen).
         """
+        return list(self._mentions(clause, tokens))
+
+    def _mentions(self, clause: str, tokens: list[str]) -> list[Mention]:
+        """:meth:`match` through the memo (the list is the memo's own: read it, do not change it)."""
         memo = self._match_memo
         found = memo.get(clause)
         if found is None or found[0] != tokens:
             if len(memo) >= HITS_MEMO_MAX_ENTRIES:
                 memo.clear()
             found = memo[clause] = (tokens, self._match(clause, tokens))
-        return list(found[1])
+        return found[1]
 
     def _match(self, clause: str, tokens: list[str]) -> list[Mention]:
         if not self._naming.found_in(clause):
@@ -209,14 +216,26 @@ class AspectMatcher:
         The sentiment stage adds this, weighted, to the model's log-odds
         (``sentiment.lexicon_weight``): the lexicon knows words a model trained on older
         reviews never saw (靠谱, 暖心, 良心), and what a bound word means for its target.
+        The count is remembered per distinct clause, as the mentions are.
         """
+        memo = self._opinion_memo
+        found = memo.get(clause)
+        if found is not None and found[0] == tokens:
+            return found[1]
+        value = self._opinion_polarity(clause, tokens)
+        if len(memo) >= HITS_MEMO_MAX_ENTRIES:
+            memo.clear()
+        memo[clause] = (tokens, value)
+        return value
+
+    def _opinion_polarity(self, clause: str, tokens: list[str]) -> int:
         free = 0
         if self._judging.found_in(clause):
             free = sum(h.polarity for h in self._hits(clause, tokens) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1))
         entries = self.lexicon.entries
         resolved = 0
         counted: list[str] = []
-        for m in self.match(clause, tokens):
+        for m in self._mentions(clause, tokens):
             if m.lexicon_polarity not in (1, -1) or any((e := entries.get(t)) is not None and e.role in _OPINION_ROLES for t in m.terms):
                 continue
             # What decided it: the bound word or the pattern's text (the terms themselves for a
