@@ -175,6 +175,12 @@ class SentimentParams(_Strict):
         "patterns their target decides: positive minus negative, negation applied, at most 2 either way); the review's score gets "
         "the sum over its clauses, same cap; 0 turns it off",
     )
+    inquiry_words: list[str] = Field(
+        ["请问", "想问", "问一下", "问下", "想咨询", "咨询一下", "请教"],
+        description="words that open an inquiry: such a clause without an opinion of the lexicons or a rhetorical word "
+        "(请问停车场收费吗, not 请问为什么这么脏 or 请问这怎么用啊) asks and does not judge, so it scores 0.5 and the review's score comes from its other clauses "
+        "(0.5 when there are none); [] turns this off",
+    )
     C: float = Field(10.0, gt=0, description="inverse regularisation of the default model")
 
     @model_validator(mode="after")

@@ -155,6 +155,10 @@ def _predict_unique(model, docs: list[list[str]]) -> np.ndarray:
     return proba[inverse]
 
 
+# Words that make a question rhetorical (请问您给我一根筷子怎么用啊, 请问你们放了啥): a clause
+# holding one is a complaint put as a question, never an inquiry.
+RHETORICAL_WORDS = ("怎么", "为什么", "为啥", "什么", "啥", "咋", "难道", "凭什么", "干嘛", "何必")
+
 # At most this many net opinion words count towards one clause's or review's lexicon shift.
 LEXICON_CAP = 2
 
@@ -177,6 +181,7 @@ def score_reviews(
     contrast_only: bool = True,
     opinion=None,
     lexicon_weight: float = 0.0,
+    inquiry_words: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, list[list[float]]]:
     """Score every clause and every review, in one ``predict_proba`` call.
 
@@ -203,6 +208,12 @@ def score_reviews(
         lexicon_weight: log-odds added per net opinion (see ``opinion``), capped at ``LEXICON_CAP``
             either way: to each clause for its own, to the whole review for the sum of its
             clauses' (before the blend).
+        inquiry_words: words that open an inquiry (请问, 想咨询一下). A clause opening with one
+            and holding no opinion (``opinion`` counts 0; 请问为什么这么脏 holds one) asks
+            and does not judge: it scores 0.5 and is left out of its review's score, which
+            the other clauses make (0.5 when there are none). A rhetorical word
+            (``RHETORICAL_WORDS``: 请问这怎么用啊) makes it a complaint, not an inquiry.
+            Without ``opinion`` the opening and the rhetorical words decide.
 
     Returns:
         (review scores P(positive), shape (n,); per review the list of clause P(positive)).
@@ -227,14 +238,35 @@ def score_reviews(
     w, turns = _weights_and_turns(clauses, clause_tokens, contrast_weight, degree_weight, tuple(contrast_words))
     flat = list(itertools.chain.from_iterable(clause_tokens))
     owner_arr = np.repeat(np.arange(n), counts)
-    whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens] if review_weight > 0 else []
+    net = None
+    if opinion is not None and (lexicon_weight > 0 or inquiry_words) and flat:
+        # Each clause's count (the matcher remembers the clauses it has read).
+        net = np.fromiter(map(opinion, itertools.chain.from_iterable(clauses), flat), dtype=float, count=len(flat))
+    asks = None
+    if inquiry_words and flat:
+        opens = tuple(inquiry_words)
+        asks = np.fromiter(
+            (c.startswith(opens) and not any(r in c for r in RHETORICAL_WORDS) for c in itertools.chain.from_iterable(clauses)), dtype=bool, count=len(flat)
+        )
+        if net is not None:
+            asks &= net == 0
+        if asks.any():
+            w = np.where(asks, 0.0, w)
+        else:
+            asks = None
+    if review_weight > 0 and asks is None:
+        whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens]
+    elif review_weight > 0:
+        bounds = [0, *itertools.accumulate(counts.tolist())]
+        kept = (~asks).tolist()
+        whole = [list(itertools.chain.from_iterable(t for t, k in zip(toks, kept[bounds[i] : bounds[i + 1]]) if k)) for i, toks in enumerate(clause_tokens)]
+    else:
+        whole = []
     batch = flat + whole
     proba = _predict_unique(model, batch) if batch else np.empty(0)
     p_clause = proba[: len(flat)]
     p_whole = proba[len(flat) :]
-    if opinion is not None and lexicon_weight > 0 and flat:
-        # Each clause's count (the matcher remembers the clauses it has read).
-        net = np.fromiter(map(opinion, itertools.chain.from_iterable(clauses), flat), dtype=float, count=len(flat))
+    if net is not None and lexicon_weight > 0:
         p_clause = _shifted(p_clause, lexicon_weight * np.clip(net, -LEXICON_CAP, LEXICON_CAP))
         if review_weight > 0:
             p_whole = _shifted(p_whole, lexicon_weight * np.clip(np.bincount(owner_arr, weights=net, minlength=n), -LEXICON_CAP, LEXICON_CAP))
@@ -253,6 +285,8 @@ def score_reviews(
     else:
         logit = clause_logit
     scores = 1.0 / (1.0 + np.exp(-logit))
+    if asks is not None:
+        p_clause = np.where(asks, 0.5, p_clause)
     bounds = [0, *itertools.accumulate(counts.tolist())]
     p_list = p_clause.tolist()
     per_clause = [p_list[bounds[i] : bounds[i + 1]] for i in range(n)]

@@ -44,6 +44,8 @@ def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tu
         if res.matcher is None:
             raise StageError("stage 'sentiment' reads the lexicons' opinion words (sentiment.lexicon_weight > 0) but has no matcher; the runner builds it from dimensions.lexicons")
         opinion = res.matcher.opinion_polarity
+    elif params.inquiry_words and res.matcher is not None:
+        opinion = res.matcher.opinion_polarity  # an inquiry holds no opinion
     scores, clause_scores = sm.score_reviews(
         _model(res),
         df["clauses"].tolist(),
@@ -54,6 +56,7 @@ def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tu
         contrast_words=tuple(res.config.segment.contrast_words),
         opinion=opinion,
         lexicon_weight=params.lexicon_weight,
+        inquiry_words=tuple(params.inquiry_words),
     )
     return np.asarray(scores, dtype=float), clause_scores
 

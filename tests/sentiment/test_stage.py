@@ -107,6 +107,30 @@ def test_stage_lexicon_weight_moves_scores_by_the_opinion_words(small_model, tok
         stage.run(df, lexical.sentiment, bare)
 
 
+def test_stage_inquiries_score_neutral_and_leave_the_review_to_its_other_clauses(small_model, tokenize):
+    fixed = {"sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False}
+    asks = load_config(ROOT / "configs" / "hotel.yaml", fixed)
+    off = load_config(ROOT / "configs" / "hotel.yaml", {**fixed, "sentiment.inquiry_words": []})
+    texts = ["请问停车场收费吗", "房间很干净，请问停车场收费吗", "房间很干净", "请问为什么房间这么脏", "你好，想咨询一下早餐几点开始", "请问这个遥控器怎么用啊"]
+    clauses, tokens = tokenize(texts)
+    df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
+    out = {}
+    for name, config in (("asks", asks), ("off", off)):
+        res = _resources(config, small_model)
+        stage.fit(df, config.sentiment, res)
+        out[name] = stage.run(df, config.sentiment, res)
+    score = out["asks"]["sentiment_score"].to_numpy()
+    assert score[0] == 0.5 and out["asks"]["clause_scores"].iloc[0] == [0.5]
+    assert out["off"]["sentiment_score"].iloc[0] != 0.5  # the model alone reads the question as some polarity
+    assert score[1] == pytest.approx(score[2])  # the inquiry leaves the praise alone
+    assert out["asks"]["clause_scores"].iloc[1][1] == 0.5
+    # 请问 with an opinion word (脏) is a complaint put as a question: scored as without the rule.
+    assert score[3] == pytest.approx(out["off"]["sentiment_score"].iloc[3])
+    assert out["asks"]["clause_scores"].iloc[4][1] == 0.5  # an inquiry after a greeting
+    # 请问 with a rhetorical word (怎么用啊) is a complaint too.
+    assert score[5] == pytest.approx(out["off"]["sentiment_score"].iloc[5]) and score[5] != 0.5
+
+
 def test_stage_dump_adaptation_pseudo_labels_from_the_stage_scores(small_model, tokenize, monkeypatch):
     from pipeline import sentiment as sm
 
