@@ -241,6 +241,9 @@ def opinion():
         ("房间很大很干净", 2),  # a bound and a free opinion, each once
         ("价格很高", -1),  # 高 is bad for a price
         ("服务员很热情", 1),  # a free opinion linked to its target counts once, not twice
+        ("省了不少麻烦", 1),  # 麻烦 spared is praise
+        ("很重视客人的意见", 1),  # care for the guest's view (empathy)
+        ("一点都不重视客人", -1),
         ("", 0),
     ],
 )
