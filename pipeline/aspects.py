@@ -61,11 +61,54 @@ from pipeline.lexicon import LexEntry, Lexicon
 logger = logging.getLogger(__name__)
 
 NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
-# Distinct clauses whose literal hits, mentions and opinion count a matcher remembers (several
-# partitions' worth, so the dimensions stage finds what the sentiment stage matched; then the
-# memo starts again). 50,000 re-matched a third of the clauses of a 50,000-review dump; this
-# costs about 40 MB more at most.
-HITS_MEMO_MAX_ENTRIES = 200_000
+# A matcher remembers the literal hits, the mentions and the opinion count of the clauses it
+# read last, in two generations of this many distinct clauses each: a clause read within the
+# last 25,000 new ones is always remembered, so the dimensions stage finds the mentions the
+# sentiment stage matched in the same partition (5,000 reviews hold about 20,000 distinct
+# clauses). One memo that emptied when it held 50,000 clauses forgot a third of them between
+# the two stages on a 50,000-review dump; one of 200,000 kept them but held 400 MB more
+# across a 100,000-review run's processes (bench/scale.py, PSS).
+CLAUSE_MEMO_GENERATION = 25_000
+_MISSING = object()
+
+
+class _ClauseMemo:
+    """Values per distinct clause; the tokens are part of the key (compared, not hashed). A
+    value is stored once and never changed; readers must not change it either."""
+
+    __slots__ = ("size", "new", "old")
+
+    def __init__(self, size: int = CLAUSE_MEMO_GENERATION) -> None:
+        self.size = size
+        self.new: dict[str, tuple[list[str], object]] = {}
+        self.old: dict[str, tuple[list[str], object]] = {}
+
+    def get(self, clause: str, tokens: list[str]):
+        """The value remembered for ``clause`` cut as ``tokens``, else ``_MISSING``."""
+        found = self.new.get(clause)
+        if found is None:
+            found = self.old.get(clause)
+            if found is None or found[0] != tokens:
+                return _MISSING
+            self._store(clause, found)  # read again: keep it with the new ones
+            return found[1]
+        return found[1] if found[0] == tokens else _MISSING
+
+    def put(self, clause: str, tokens: list[str], value) -> None:
+        self._store(clause, (tokens, value))
+
+    def _store(self, clause: str, entry: tuple) -> None:
+        if len(self.new) >= self.size:
+            self.old = self.new
+            self.new = {}
+        self.new[clause] = entry
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.old)
+
+    def clear(self) -> None:
+        self.new.clear()
+        self.old.clear()
 
 
 @dataclass(slots=True)
@@ -105,9 +148,9 @@ class AspectMatcher:
         self._terms = TermScanner(words)
         self._naming = TermPresence({t for t, e in lexicon.entries.items() if e.role in _NAMING_OR_SELF_ROLES})
         self._judging = TermPresence({t for t, e in lexicon.entries.items() if e.role in _OPINION_ROLES and e.polarity in (1, -1)})
-        self._hits_memo: dict[str, tuple[list[str], list[_Hit]]] = {}
-        self._match_memo: dict[str, tuple[list[str], list[Mention]]] = {}
-        self._opinion_memo: dict[str, tuple[list[str], int]] = {}
+        self._hits_memo = _ClauseMemo()
+        self._match_memo = _ClauseMemo()
+        self._opinion_memo = _ClauseMemo()
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS + RESULT_VERBS}, key=len, reverse=True))
         neg = "|".join(_negator_regex(n) for n in negators)
@@ -123,9 +166,8 @@ class AspectMatcher:
         self._ignore_index = PatternIndex(self._ignore_patterns)
 
     def match(self, clause: str, tokens: list[str]) -> list[Mention]:
-        """Mentions in one clause (remembered for the last few tens of thousands of distinct
-        clauses, as :meth:`_hits`: the sentiment stage reads them for its lexicon shift, the
-        dimensions stage for the mentions).
+        """Mentions in one clause (remembered, see ``CLAUSE_MEMO_GENERATION``: the sentiment
+        stage reads them for its lexicon shift, the dimensions stage for the mentions).
 
         Args:
             clause: the clause text (cleaned, no splitting punctuation).
@@ -141,13 +183,11 @@ class AspectMatcher:
 
     def _mentions(self, clause: str, tokens: list[str]) -> list[Mention]:
         """:meth:`match` through the memo (the list is the memo's own: read it, do not change it)."""
-        memo = self._match_memo
-        found = memo.get(clause)
-        if found is None or found[0] != tokens:
-            if len(memo) >= HITS_MEMO_MAX_ENTRIES:
-                memo.clear()
-            found = memo[clause] = (tokens, self._match(clause, tokens))
-        return found[1]
+        found = self._match_memo.get(clause, tokens)
+        if found is _MISSING:
+            found = self._match(clause, tokens)
+            self._match_memo.put(clause, tokens, found)
+        return found
 
     def _match(self, clause: str, tokens: list[str]) -> list[Mention]:
         if not self._naming.found_in(clause):
@@ -218,14 +258,10 @@ class AspectMatcher:
         reviews never saw (靠谱, 暖心, 良心), and what a bound word means for its target.
         The count is remembered per distinct clause, as the mentions are.
         """
-        memo = self._opinion_memo
-        found = memo.get(clause)
-        if found is not None and found[0] == tokens:
-            return found[1]
-        value = self._opinion_polarity(clause, tokens)
-        if len(memo) >= HITS_MEMO_MAX_ENTRIES:
-            memo.clear()
-        memo[clause] = (tokens, value)
+        value = self._opinion_memo.get(clause, tokens)
+        if value is _MISSING:
+            value = self._opinion_polarity(clause, tokens)
+            self._opinion_memo.put(clause, tokens, value)
         return value
 
     def _opinion_polarity(self, clause: str, tokens: list[str]) -> int:
@@ -249,18 +285,12 @@ class AspectMatcher:
         return free + resolved
 
     def _hits(self, clause: str, tokens: list[str]) -> list[_Hit]:
-        """:meth:`_literal_hits`, remembered for the last few tens of thousands of distinct
-        clauses: the sentiment stage reads a partition's opinion words and the dimensions
-        stage its mentions from the same hits. The tokens are part of the key (compared, not
-        hashed); the hits are never changed once found."""
-        memo = self._hits_memo
-        found = memo.get(clause)
-        if found is not None and found[0] == tokens:
-            return found[1]
-        hits = self._literal_hits(clause, tokens)
-        if len(memo) >= HITS_MEMO_MAX_ENTRIES:
-            memo.clear()
-        memo[clause] = (tokens, hits)
+        """:meth:`_literal_hits`, remembered (see ``CLAUSE_MEMO_GENERATION``): a clause's
+        opinion count and its mentions read the same hits."""
+        hits = self._hits_memo.get(clause, tokens)
+        if hits is _MISSING:
+            hits = self._literal_hits(clause, tokens)
+            self._hits_memo.put(clause, tokens, hits)
         return hits
 
     def _pattern_mentions(self, clause: str) -> list[Mention]:

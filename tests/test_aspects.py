@@ -292,7 +292,6 @@ def test_aspects_hotel_service_acts_and_quick_replies_are_mentions(clause, expec
 def test_aspects_match_remembers_a_clause_only_for_the_same_tokens(monkeypatch):
     """The sentiment stage and the dimensions stage both read a clause's mentions; the second
     read comes from the memo, as a new list, and a different cut of the clause is matched anew."""
-    from pipeline import aspects
     from tests.conftest import pack_matcher
 
     matcher, seg = pack_matcher("hotel.yaml")
@@ -308,6 +307,18 @@ def test_aspects_match_remembers_a_clause_only_for_the_same_tokens(monkeypatch):
     assert calls == [clause]
     matcher.match(clause, list(clause))  # another cut of the clause is matched again
     assert calls == [clause, clause]
-    monkeypatch.setattr(aspects, "HITS_MEMO_MAX_ENTRIES", 1)
-    matcher.match("房间很脏", seg.cut("房间很脏"))
-    assert len(matcher._match_memo) == 1  # a full memo starts again
+
+
+def test_aspects_clause_memo_keeps_the_last_generation_and_what_is_read_again():
+    from pipeline.aspects import _MISSING, _ClauseMemo
+
+    memo = _ClauseMemo(size=2)
+    for c in "abc":
+        memo.put(c, [c], c.upper())
+    assert len(memo) == 3 and memo.get("a", ["a"]) == "A"  # "a" and "b" are the older generation
+    assert memo.get("a", ["x"]) is _MISSING  # the tokens are part of the key
+    memo.put("d", ["d"], "D")  # the new generation (c, a) is full: "b" is forgotten
+    assert memo.get("b", ["b"]) is _MISSING
+    assert [memo.get(c, [c]) for c in "acd"] == ["A", "C", "D"]
+    memo.put("e", ["e"], [])  # an empty value is a value
+    assert memo.get("e", ["e"]) == []
