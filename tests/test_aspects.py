@@ -244,6 +244,9 @@ def opinion():
         ("省了不少麻烦", 1),  # 麻烦 spared is praise
         ("很重视客人的意见", 1),  # care for the guest's view (empathy)
         ("一点都不重视客人", -1),
+        ("还道了歉", 1),  # service recovery: an apology, a compensation
+        ("老板主动补偿了一道菜", 1),
+        ("连句道歉都没有", -1),
         ("", 0),
     ],
 )
