@@ -36,6 +36,18 @@ def _resources(config, model) -> Resources:
     return Resources(config=config, run_date=dt.date(2026, 1, 1), matcher=build_matcher(config), sentiment_model=model)
 
 
+def _run_each(texts: list[str], configs: dict, model, tokenize) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The reviews as a stage frame, and the stage's output (fitted on them) under each config."""
+    clauses, tokens = tokenize(texts)
+    df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
+    out = {}
+    for name, config in configs.items():
+        res = _resources(config, model)
+        stage.fit(df, config.sentiment, res)
+        out[name] = stage.run(df, config.sentiment, res)
+    return df, out
+
+
 @pytest.mark.parametrize("weight", [0.0, 0.25])
 def test_stage_domain_weight_sets_or_turns_off_the_expert(small_model, tokenize, weight):
     config = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.domain_weight": weight})
@@ -88,13 +100,7 @@ def test_stage_restaurant_config_has_no_expert(small_model, tokenize):
 def test_stage_lexicon_weight_moves_scores_by_the_opinion_words(small_model, tokenize):
     plain = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.lexicon_weight": 0.0, "sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False})
     lexical = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.lexicon_weight": 0.5, "sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False})
-    clauses, tokens = tokenize(["前台非常暖心", "房间很脏", "我们住了两晚"])
-    df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
-    out = {}
-    for name, config in (("plain", plain), ("lexical", lexical)):
-        res = _resources(config, small_model)
-        stage.fit(df, config.sentiment, res)
-        out[name] = stage.run(df, config.sentiment, res)
+    df, out = _run_each(["前台非常暖心", "房间很脏", "我们住了两晚"], {"plain": plain, "lexical": lexical}, small_model, tokenize)
 
     def logit(p):
         return np.log(p / (1 - p))
@@ -112,13 +118,7 @@ def test_stage_inquiries_score_neutral_and_leave_the_review_to_its_other_clauses
     asks = load_config(ROOT / "configs" / "hotel.yaml", fixed)
     off = load_config(ROOT / "configs" / "hotel.yaml", {**fixed, "sentiment.inquiry_words": []})
     texts = ["请问停车场收费吗", "房间很干净，请问停车场收费吗", "房间很干净", "请问为什么房间这么脏", "你好，想咨询一下早餐几点开始", "请问这个遥控器怎么用啊"]
-    clauses, tokens = tokenize(texts)
-    df = pd.DataFrame({"clauses": clauses, "clause_tokens": tokens})
-    out = {}
-    for name, config in (("asks", asks), ("off", off)):
-        res = _resources(config, small_model)
-        stage.fit(df, config.sentiment, res)
-        out[name] = stage.run(df, config.sentiment, res)
+    _, out = _run_each(texts, {"asks": asks, "off": off}, small_model, tokenize)
     score = out["asks"]["sentiment_score"].to_numpy()
     assert score[0] == 0.5 and out["asks"]["clause_scores"].iloc[0] == [0.5]
     assert out["off"]["sentiment_score"].iloc[0] != 0.5  # the model alone reads the question as some polarity
