@@ -61,41 +61,46 @@ from pipeline.lexicon import LexEntry, Lexicon
 logger = logging.getLogger(__name__)
 
 NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
-# A matcher remembers the literal hits, the mentions and the opinion count of the clauses it
-# read last, in two generations of this many distinct clauses each: a clause read within the
-# last 25,000 new ones is always remembered, so the dimensions stage finds the mentions the
-# sentiment stage matched in the same partition (5,000 reviews hold about 20,000 distinct
-# clauses). One memo that emptied when it held 50,000 clauses forgot a third of them between
-# the two stages on a 50,000-review dump; one of 200,000 kept them but held 400 MB more
-# across a 100,000-review run's processes (bench/scale.py, PSS).
-CLAUSE_MEMO_GENERATION = 25_000
+# A matcher remembers, per distinct clause, its literal hits, its mentions and its opinion
+# count, in two generations of this many clauses each: a clause read within the last 100,000
+# new ones is always remembered (a clause read again moves to the new generation), so the
+# dimensions stage finds the mentions the sentiment stage matched in the same partition, and
+# clauses that come back partition after partition (好吃, 服务很好) are matched once. A clause's
+# cut is kept as one joined string, not as its token list, which is most of the memory.
+CLAUSE_MEMO_GENERATION = 100_000
 _MISSING = object()
+_SEP = "\x1f"
 
 
 class _ClauseMemo:
-    """Values per distinct clause; the tokens are part of the key (compared, not hashed). A
-    value is stored once and never changed; readers must not change it either."""
+    """One record per distinct clause: ``[hits, mentions, opinion count]``, each ``_MISSING``
+    until computed. The clause's tokens are part of the key (compared as one joined string);
+    a cut holding the separator in a token is not remembered. Values are never changed once
+    stored; readers must not change them either."""
 
     __slots__ = ("size", "new", "old")
 
     def __init__(self, size: int = CLAUSE_MEMO_GENERATION) -> None:
         self.size = size
-        self.new: dict[str, tuple[list[str], object]] = {}
-        self.old: dict[str, tuple[list[str], object]] = {}
+        self.new: dict[str, tuple[tuple[int, str], list]] = {}
+        self.old: dict[str, tuple[tuple[int, str], list]] = {}
 
-    def get(self, clause: str, tokens: list[str]):
-        """The value remembered for ``clause`` cut as ``tokens``, else ``_MISSING``."""
+    def record(self, clause: str, tokens: list[str]) -> list:
+        """The record of ``clause`` cut as ``tokens`` (a new, empty one the first time)."""
+        joined = _SEP.join(tokens)
+        cut = (len(tokens), joined)
         found = self.new.get(clause)
+        if found is not None and found[0] == cut:
+            return found[1]
         if found is None:
             found = self.old.get(clause)
-            if found is None or found[0] != tokens:
-                return _MISSING
-            self._store(clause, found)  # read again: keep it with the new ones
-            return found[1]
-        return found[1] if found[0] == tokens else _MISSING
-
-    def put(self, clause: str, tokens: list[str], value) -> None:
-        self._store(clause, (tokens, value))
+            if found is not None and found[0] == cut:
+                self._store(clause, found)  # read again: keep it with the new ones
+                return found[1]
+        record = [_MISSING, _MISSING, _MISSING]
+        if joined.count(_SEP) == max(len(tokens) - 1, 0):
+            self._store(clause, (cut, record))
+        return record
 
     def _store(self, clause: str, entry: tuple) -> None:
         if len(self.new) >= self.size:
@@ -148,9 +153,7 @@ class AspectMatcher:
         self._terms = TermScanner(words)
         self._naming = TermPresence({t for t, e in lexicon.entries.items() if e.role in _NAMING_OR_SELF_ROLES})
         self._judging = TermPresence({t for t, e in lexicon.entries.items() if e.role in _OPINION_ROLES and e.polarity in (1, -1)})
-        self._hits_memo = _ClauseMemo()
-        self._match_memo = _ClauseMemo()
-        self._opinion_memo = _ClauseMemo()
+        self._memo = _ClauseMemo()
         negators = sorted(set(lexicon.negators or DEFAULT_NEGATORS), key=len, reverse=True)
         degree = "|".join(sorted({re.escape(w) for w in DEGREE_WORDS + RESULT_VERBS}, key=len, reverse=True))
         neg = "|".join(_negator_regex(n) for n in negators)
@@ -181,15 +184,15 @@ class AspectMatcher:
         """
         return list(self._mentions(clause, tokens))
 
-    def _mentions(self, clause: str, tokens: list[str]) -> list[Mention]:
+    def _mentions(self, clause: str, tokens: list[str], record: list | None = None) -> list[Mention]:
         """:meth:`match` through the memo (the list is the memo's own: read it, do not change it)."""
-        found = self._match_memo.get(clause, tokens)
+        record = record or self._memo.record(clause, tokens)
+        found = record[1]
         if found is _MISSING:
-            found = self._match(clause, tokens)
-            self._match_memo.put(clause, tokens, found)
+            found = record[1] = self._match(clause, tokens, record)
         return found
 
-    def _match(self, clause: str, tokens: list[str]) -> list[Mention]:
+    def _match(self, clause: str, tokens: list[str], record: list | None = None) -> list[Mention]:
         if not self._naming.found_in(clause):
             # Without a term that names a dimension (target, subject, host) or judges one on its
             # own (opinion, mention), literal hits (generic or bound opinions, ignored phrases,
@@ -197,7 +200,7 @@ class AspectMatcher:
             # the scan could read is a substring of the clause, so this shortcut is exact; it
             # spares most clauses the scan.
             return self._pattern_mentions(clause)
-        hits = self._hits(clause, tokens)
+        hits = self._hits(clause, tokens, record)
         if not hits:
             return self._pattern_mentions(clause)
         found: list[_Found] = []
@@ -258,20 +261,20 @@ class AspectMatcher:
         reviews never saw (靠谱, 暖心, 良心), and what a bound word means for its target.
         The count is remembered per distinct clause, as the mentions are.
         """
-        value = self._opinion_memo.get(clause, tokens)
+        record = self._memo.record(clause, tokens)
+        value = record[2]
         if value is _MISSING:
-            value = self._opinion_polarity(clause, tokens)
-            self._opinion_memo.put(clause, tokens, value)
+            value = record[2] = self._opinion_polarity(clause, tokens, record)
         return value
 
-    def _opinion_polarity(self, clause: str, tokens: list[str]) -> int:
+    def _opinion_polarity(self, clause: str, tokens: list[str], record: list) -> int:
         free = 0
         if self._judging.found_in(clause):
-            free = sum(h.polarity for h in self._hits(clause, tokens) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1))
+            free = sum(h.polarity for h in self._hits(clause, tokens, record) if h.entry is not None and h.entry.role in _OPINION_ROLES and h.polarity in (1, -1))
         entries = self.lexicon.entries
         resolved = 0
         counted: list[str] = []
-        for m in self._mentions(clause, tokens):
+        for m in self._mentions(clause, tokens, record):
             if m.lexicon_polarity not in (1, -1) or any((e := entries.get(t)) is not None and e.role in _OPINION_ROLES for t in m.terms):
                 continue
             # What decided it: the bound word or the pattern's text (the terms themselves for a
@@ -284,13 +287,13 @@ class AspectMatcher:
             resolved += m.lexicon_polarity
         return free + resolved
 
-    def _hits(self, clause: str, tokens: list[str]) -> list[_Hit]:
+    def _hits(self, clause: str, tokens: list[str], record: list | None = None) -> list[_Hit]:
         """:meth:`_literal_hits`, remembered (see ``CLAUSE_MEMO_GENERATION``): a clause's
         opinion count and its mentions read the same hits."""
-        hits = self._hits_memo.get(clause, tokens)
+        record = record or self._memo.record(clause, tokens)
+        hits = record[0]
         if hits is _MISSING:
-            hits = self._literal_hits(clause, tokens)
-            self._hits_memo.put(clause, tokens, hits)
+            hits = record[0] = self._literal_hits(clause, tokens)
         return hits
 
     def _pattern_mentions(self, clause: str) -> list[Mention]:

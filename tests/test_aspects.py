@@ -298,16 +298,17 @@ def test_aspects_match_remembers_a_clause_only_for_the_same_tokens(monkeypatch):
     from tests.conftest import pack_matcher
 
     matcher, seg = pack_matcher("hotel.yaml")
-    matcher._match_memo.clear()
+    matcher._memo.clear()
     calls = []
     real = matcher._match
-    monkeypatch.setattr(matcher, "_match", lambda c, t: calls.append(c) or real(c, t))
+    monkeypatch.setattr(matcher, "_match", lambda c, t, r=None: calls.append(c) or real(c, t, r))
     clause = "前台办理入住很高效"
     first = matcher.match(clause, seg.cut(clause))
     first.clear()  # the caller's list is its own
     again = matcher.match(clause, seg.cut(clause))
     assert [(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in again] == [("responsiveness", "check_in", 1)]
     assert calls == [clause]
+    assert matcher.opinion_polarity(clause, seg.cut(clause)) == 1 and calls == [clause]  # the same record
     matcher.match(clause, list(clause))  # another cut of the clause is matched again
     assert calls == [clause, clause]
 
@@ -317,11 +318,16 @@ def test_aspects_clause_memo_keeps_the_last_generation_and_what_is_read_again():
 
     memo = _ClauseMemo(size=2)
     for c in "abc":
-        memo.put(c, [c], c.upper())
-    assert len(memo) == 3 and memo.get("a", ["a"]) == "A"  # "a" and "b" are the older generation
-    assert memo.get("a", ["x"]) is _MISSING  # the tokens are part of the key
-    memo.put("d", ["d"], "D")  # the new generation (c, a) is full: "b" is forgotten
-    assert memo.get("b", ["b"]) is _MISSING
-    assert [memo.get(c, [c]) for c in "acd"] == ["A", "C", "D"]
-    memo.put("e", ["e"], [])  # an empty value is a value
-    assert memo.get("e", ["e"]) == []
+        memo.record(c, [c])[0] = c.upper()
+    # a and b are the older generation, c the new one; reading a moves it to the new one.
+    assert len(memo) == 3 and memo.record("a", ["a"])[0] == "A"
+    memo.record("d", ["d"])[0] = "D"  # the new generation (c, a) was full: b is forgotten
+    assert [memo.record(c, [c])[0] for c in "acd"] == ["A", "C", "D"]
+    assert memo.record("b", ["b"])[0] is _MISSING
+    assert memo.record("a", ["x"])[0] is _MISSING  # the cut is part of the key
+    # Cuts that join alike are told apart (no token, one empty token), and a token holding the
+    # separator is never remembered.
+    memo.record("e", [])[0] = "none"
+    assert memo.record("e", [""])[0] is _MISSING and memo.record("e", [])[0] is _MISSING
+    memo.record("f\x1fg", ["f\x1fg"])[0] = "F"
+    assert memo.record("f\x1fg", ["f\x1fg"])[0] is _MISSING
