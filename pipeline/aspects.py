@@ -186,7 +186,8 @@ class AspectMatcher:
 
     def _mentions(self, clause: str, tokens: list[str], record: list | None = None) -> list[Mention]:
         """:meth:`match` through the memo (the list is the memo's own: read it, do not change it)."""
-        record = record or self._memo.record(clause, tokens)
+        if record is None:
+            record = self._memo.record(clause, tokens)
         found = record[1]
         if found is _MISSING:
             found = record[1] = self._match(clause, tokens, record)
@@ -290,7 +291,8 @@ class AspectMatcher:
     def _hits(self, clause: str, tokens: list[str], record: list | None = None) -> list[_Hit]:
         """:meth:`_literal_hits`, remembered (see ``CLAUSE_MEMO_GENERATION``): a clause's
         opinion count and its mentions read the same hits."""
-        record = record or self._memo.record(clause, tokens)
+        if record is None:
+            record = self._memo.record(clause, tokens)
         hits = record[0]
         if hits is _MISSING:
             hits = record[0] = self._literal_hits(clause, tokens)

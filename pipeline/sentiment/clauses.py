@@ -238,6 +238,7 @@ def score_reviews(
     w, turns = _weights_and_turns(clauses, clause_tokens, contrast_weight, degree_weight, tuple(contrast_words))
     flat = list(itertools.chain.from_iterable(clause_tokens))
     owner_arr = np.repeat(np.arange(n), counts)
+    bounds = [0, *itertools.accumulate(counts.tolist())]  # each review's clauses in flat
     net = None
     if opinion is not None and (lexicon_weight > 0 or inquiry_words) and flat:
         # Each clause's count (the matcher remembers the clauses it has read).
@@ -257,7 +258,6 @@ def score_reviews(
     if review_weight > 0 and asks is None:
         whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens]
     elif review_weight > 0:
-        bounds = [0, *itertools.accumulate(counts.tolist())]
         kept = (~asks).tolist()
         whole = [list(itertools.chain.from_iterable(t for t, k in zip(toks, kept[bounds[i] : bounds[i + 1]]) if k)) for i, toks in enumerate(clause_tokens)]
     else:
@@ -287,7 +287,6 @@ def score_reviews(
     scores = 1.0 / (1.0 + np.exp(-logit))
     if asks is not None:
         p_clause = np.where(asks, 0.5, p_clause)
-    bounds = [0, *itertools.accumulate(counts.tolist())]
     p_list = p_clause.tolist()
     per_clause = [p_list[bounds[i] : bounds[i + 1]] for i in range(n)]
     return scores, per_clause
