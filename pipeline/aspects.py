@@ -438,6 +438,14 @@ class AspectMatcher:
         if len(op.term) == 1 and modifies_next(clause, op.end):
             return  # 店里摆着的小木箱: an attribute of the next word; it still ends the opinion before
         entries = self.lexicon.bound[op.term]
+        core = _degree_core(op.term)
+        from_core: list[LexEntry] = []
+        if core is not None and core not in QUANTITY_CORES and core in self.lexicon.bound and not modifies_next(clause, op.end):
+            # 有点小 is bound for the portion, 小 for the room: 房间有点小 reads 小 for the room,
+            # as a verdict on a target before it only, and not when it modifies the next word
+            # (很大一盘).
+            own = {(e.dimension, e.sub_aspect) for e in entries}
+            from_core = [e for e in self.lexicon.bound[core] if (e.dimension, e.sub_aspect) not in own]
         negated = op.polarity == NEGATED
         best: tuple[int, _Hit, LexEntry] | None = None
         for t in targets:
@@ -454,7 +462,7 @@ class AspectMatcher:
                 dist += 100  # prefer a target on the left
             else:
                 continue
-            for e in entries:
+            for e in entries if t.end > op.start else (*entries, *from_core):
                 if (e.dimension, e.sub_aspect) == (t.entry.dimension, t.entry.sub_aspect) and (best is None or dist < best[0]):
                     best = (dist, t, e)
         if best is None:
@@ -463,6 +471,24 @@ class AspectMatcher:
         pol = -e.polarity if negated and e.polarity else e.polarity
         found.append(_Found(t.start, e.dimension, e.sub_aspect, t.term, None))
         found.append(_Found(op.start, e.dimension, e.sub_aspect, op.term, pol))
+
+
+# Degree words jieba glues to a one-character opinion (有点小, 挺大, 比较慢): such a token may be
+# a bound term of one sub-aspect while its last character is bound for another.
+DEGREE_PREFIXES = ("有点", "有些", "比较", "非常", "特别", "相当", "十分", "挺", "很", "蛮", "超", "太", "较", "偏", "略", "稍", "真", "好")
+
+
+# 很多 / 很少 say how many of something, often of the next word (店里很多手工制品, 客人很少): their
+# core is not read as a verdict on a target.
+QUANTITY_CORES = frozenset("多少")
+
+
+def _degree_core(term: str) -> str | None:
+    """The opinion inside a degree word + one-character opinion token (有点小 -> 小), else None."""
+    for d in DEGREE_PREFIXES:
+        if len(term) == len(d) + 1 and term.startswith(d):
+            return term[-1]
+    return None
 
 
 _TARGET_ROLES = frozenset(("target", "subject", "host", "other"))

@@ -331,3 +331,27 @@ def test_aspects_clause_memo_keeps_the_last_generation_and_what_is_read_again():
     assert memo.record("e", [""])[0] is _MISSING and memo.record("e", [])[0] is _MISSING
     memo.record("f\x1fg", ["f\x1fg"])[0] = "F"
     assert memo.record("f\x1fg", ["f\x1fg"])[0] is _MISSING
+
+
+@pytest.mark.parametrize(
+    "config, clause, expected",
+    [
+        # jieba glues a degree word to a one-character opinion (有点小, 挺大, 比较慢); the token is a
+        # bound term of another sub-aspect, its last character is bound for this target's.
+        ("hotel.yaml", "房间有点小", {("tangibles", "room", -1)}),
+        ("hotel.yaml", "房间挺大", {("tangibles", "room", 1)}),
+        ("hotel.yaml", "落地窗很大", {("tangibles", "room", 1)}),
+        ("hotel.yaml", "回复比较慢", {("responsiveness", "replies", -1)}),
+        ("restaurant.yaml", "分量也有点小", {("product", "portion", -1)}),
+        ("restaurant.yaml", "性价比比较高", {("price", "value", 1)}),
+        # Not for a target after it, not when it modifies the next word, not for 很多 / 很少.
+        ("restaurant.yaml", "店里很多手工制品", set()),
+        ("restaurant.yaml", "店里客人很少", set()),
+    ],
+)
+def test_aspects_degree_glued_opinion_reads_its_core_for_the_target_before_it(config, clause, expected):
+    from tests.conftest import pack_matcher
+
+    matcher, seg = pack_matcher(config)
+    found = {(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in matcher.match(clause, seg.cut(clause)) if m.lexicon_polarity is not None}
+    assert found == expected
