@@ -159,6 +159,7 @@ class AspectMatcher:
         neg = "|".join(_negator_regex(n) for n in negators)
         self._neg_re = re.compile(f"(?:{neg})(?:{degree}){{0,2}}$")
         self._max_neg = max(len(n) for n in negators) + 4
+        self._negator_words = frozenset(negators)
         # A term that carries its own negation (不用等, 不贵) is flipped only by a bare negator
         # right before it (不是不好吃), not by a negated word (人不多不用等).
         self._self_negated = re.compile(f"(?:{'|'.join(map(re.escape, negators))})")
@@ -347,7 +348,10 @@ class AspectMatcher:
                         continue
             polarity = entry.polarity if entry is not None else None
             if entry is None or entry.role in _NEGATABLE_ROLES:
-                prefix = clause[max(prev_end, start - self._max_neg) : start]
+                lo = prev_end
+                if hits and hits[-1].end == prev_end and hits[-1].term in self._negator_words:
+                    lo = hits[-1].start  # 落地窗不够大: 不够 is a term of its own and still negates 大
+                prefix = clause[max(lo, start - self._max_neg) : start]
                 if prefix and not prefix.endswith(EMPHATIC_NEGATIONS):
                     neg_re = self._bare_neg_re if self._self_negated.match(term) else self._neg_re
                     if neg_re.search(prefix):

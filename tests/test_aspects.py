@@ -333,6 +333,14 @@ def test_aspects_clause_memo_keeps_the_last_generation_and_what_is_read_again():
     assert memo.record("f\x1fg", ["f\x1fg"])[0] is _MISSING
 
 
+def _decided_mentions(config: str, clause: str) -> set[tuple[str, str, int]]:
+    """(dimension, sub-aspect, polarity) of the clause's mentions whose polarity the lexicon decides."""
+    from tests.conftest import pack_matcher
+
+    matcher, seg = pack_matcher(config)
+    return {(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in matcher.match(clause, seg.cut(clause)) if m.lexicon_polarity is not None}
+
+
 @pytest.mark.parametrize(
     "config, clause, expected",
     [
@@ -350,8 +358,18 @@ def test_aspects_clause_memo_keeps_the_last_generation_and_what_is_read_again():
     ],
 )
 def test_aspects_degree_glued_opinion_reads_its_core_for_the_target_before_it(config, clause, expected):
-    from tests.conftest import pack_matcher
+    assert _decided_mentions(config, clause) == expected
 
-    matcher, seg = pack_matcher(config)
-    found = {(m.dimension, m.sub_aspect, m.lexicon_polarity) for m in matcher.match(clause, seg.cut(clause)) if m.lexicon_polarity is not None}
-    assert found == expected
+
+@pytest.mark.parametrize(
+    "config, clause, expected",
+    [
+        # A negator that is a term of its own (不够, bound for amounts) still negates what follows.
+        ("restaurant.yaml", "三文鱼刺身不够新鲜", {("product", "taste", -1)}),
+        ("restaurant.yaml", "烤虾不够入味", {("product", "taste", -1)}),
+        ("hotel.yaml", "落地窗不够大", {("tangibles", "room", -1)}),
+        ("restaurant.yaml", "三文鱼刺身很新鲜", {("product", "taste", 1)}),
+    ],
+)
+def test_aspects_a_negator_that_is_a_term_still_negates_the_opinion_after_it(config, clause, expected):
+    assert _decided_mentions(config, clause) == expected
