@@ -442,14 +442,14 @@ class AspectMatcher:
         if len(op.term) == 1 and modifies_next(clause, op.end):
             return  # 店里摆着的小木箱: an attribute of the next word; it still ends the opinion before
         entries = self.lexicon.bound[op.term]
+        left_entries = entries  # what it may mean for a target before it
         core = _degree_core(op.term)
-        from_core: list[LexEntry] = []
         if core is not None and core not in QUANTITY_CORES and core in self.lexicon.bound and not modifies_next(clause, op.end):
             # 有点小 is bound for the portion, 小 for the room: 房间有点小 reads 小 for the room,
             # as a verdict on a target before it only, and not when it modifies the next word
             # (很大一盘).
             own = {(e.dimension, e.sub_aspect) for e in entries}
-            from_core = [e for e in self.lexicon.bound[core] if (e.dimension, e.sub_aspect) not in own]
+            left_entries = [*entries, *(e for e in self.lexicon.bound[core] if (e.dimension, e.sub_aspect) not in own)]
         negated = op.polarity == NEGATED
         best: tuple[int, _Hit, LexEntry] | None = None
         for t in targets:
@@ -466,7 +466,7 @@ class AspectMatcher:
                 dist += 100  # prefer a target on the left
             else:
                 continue
-            for e in entries if t.end > op.start else (*entries, *from_core):
+            for e in entries if t.end > op.start else left_entries:
                 if (e.dimension, e.sub_aspect) == (t.entry.dimension, t.entry.sub_aspect) and (best is None or dist < best[0]):
                     best = (dist, t, e)
         if best is None:
