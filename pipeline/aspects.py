@@ -97,7 +97,7 @@ class _ClauseMemo:
             if found is not None and found[0] == cut:
                 self._store(clause, found)  # read again: keep it with the new ones
                 return found[1]
-        record = [_MISSING, _MISSING, _MISSING]
+        record = [_MISSING, _MISSING, _MISSING, _MISSING]
         if joined.count(_SEP) == max(len(tokens) - 1, 0):
             self._store(clause, (cut, record))
         return record
@@ -133,6 +133,7 @@ class _Hit:
     term: str
     entry: LexEntry | None  # None for bound opinions (resolved against targets)
     polarity: int | None = None
+    praise_from: int = -1  # where a negated complaint (不脏, 没有异味) begins, its negator included
 
 
 class AspectMatcher:
@@ -164,6 +165,17 @@ class AspectMatcher:
         # right before it (不是不好吃), not by a negated word (人不多不用等).
         self._self_negated = re.compile(f"(?:{'|'.join(map(re.escape, negators))})")
         self._bare_neg_re = re.compile(f"(?:{neg})$")
+        # Praise that is a negated complaint written as one term (不吵, 没有异味): a negator, then
+        # a negative term of the lexicon. Not 不错: 错 is no complaint of the lexicon's, and
+        # reviews say 不错 so often that a model knows it.
+        self._negated_praise = frozenset(
+            t
+            for t, e in lexicon.entries.items()
+            if e.polarity == 1
+            and e.role in _NEGATABLE_ROLES
+            and (m := self._self_negated.match(t))
+            and getattr(lexicon.entries.get(t[m.end() :]), "polarity", None) == -1
+        )
         self._patterns = list(lexicon.patterns)
         self._pattern_index = PatternIndex([p.regex for p in self._patterns])
         self._ignore_patterns = list(lexicon.ignore_patterns)
@@ -289,6 +301,35 @@ class AspectMatcher:
             resolved += m.lexicon_polarity
         return free + resolved
 
+    def reading_tokens(self, clause: str, tokens: list[str]) -> list[str]:
+        """The clause's tokens without its negated complaints (不脏, 没有异味, 一点都不吵,
+        没有让人失望): the words a sentiment model should read. A model trained on reviews reads
+        both the negator and the complaint word as bad news; the lexicon counts such a
+        phrase as praise (see :meth:`opinion_polarity`). ``tokens`` itself when there is none."""
+        record = self._memo.record(clause, tokens)
+        value = record[3]
+        if value is _MISSING:
+            value = record[3] = self._reading_tokens(clause, tokens, record)
+        return value
+
+    def _reading_tokens(self, clause: str, tokens: list[str], record: list) -> list[str]:
+        if not self._naming.found_in(clause) and not self._judging.found_in(clause):
+            return tokens
+        spans = [(h.praise_from, h.end) for h in self._hits(clause, tokens, record) if h.praise_from >= 0]
+        if not spans:
+            return tokens
+        kept = []
+        pos = 0
+        for tok in tokens:
+            i = clause.find(tok, pos)
+            if i < 0:
+                kept.append(tok)
+                continue
+            pos = i + len(tok)
+            if not any(a < pos and i < b for a, b in spans):
+                kept.append(tok)
+        return kept
+
     def _hits(self, clause: str, tokens: list[str], record: list | None = None) -> list[_Hit]:
         """:meth:`_literal_hits`, remembered (see ``CLAUSE_MEMO_GENERATION``): a clause's
         opinion count and its mentions read the same hits."""
@@ -354,7 +395,8 @@ class AspectMatcher:
                 prefix = clause[max(lo, start - self._max_neg) : start]
                 if prefix and not prefix.endswith(EMPHATIC_NEGATIONS):
                     neg_re = self._bare_neg_re if self._self_negated.match(term) else self._neg_re
-                    if neg_re.search(prefix):
+                    negation = neg_re.search(prefix)
+                    if negation:
                         if entry is None:
                             polarity = NEGATED  # a bound opinion: flipped once its sub-aspect is known
                         elif entry.role in _NAMING_ROLES:
@@ -363,6 +405,14 @@ class AspectMatcher:
                             polarity = self.lexicon.negated_mentions.get((entry.dimension, entry.sub_aspect))
                         elif polarity:
                             polarity = -polarity
+                        if polarity == 1 and entry is not None:
+                            hits.append(_Hit(start, end, term, entry, polarity, max(lo, start - self._max_neg) + negation.start()))
+                            prev_end = end
+                            continue
+                if polarity == 1 and term in self._negated_praise:
+                    hits.append(_Hit(start, end, term, entry, polarity, start))  # 不吵, 没有异味: a term of its own
+                    prev_end = end
+                    continue
             hits.append(_Hit(start, end, term, entry, polarity))
             prev_end = end
         return hits

@@ -255,6 +255,30 @@ def test_aspects_opinion_polarity_counts_opinion_words_with_negation(opinion, cl
 
 
 @pytest.mark.parametrize(
+    "clause, read",
+    [
+        ("一点都不脏", []),  # a negated complaint, the negator and its degree words included
+        ("床单也没有污渍", ["床单", "也"]),
+        ("没有让人失望", []),
+        ("房间不吵", ["房间"]),  # a term that is itself a negated complaint of the lexicon
+        ("味道不错", ["味道", "不错"]),  # 错 is no complaint of the lexicon's: the model reads 不错
+        ("房间不干净", ["房间", "不", "干净"]),  # negated praise is a complaint: read as written
+        ("房间很脏", ["房间", "很脏"]),
+        ("不是不吵", ["不是", "不吵"]),  # negated twice: a complaint again
+        ("", []),
+    ],
+)
+def test_aspects_reading_tokens_leave_negated_complaints_to_the_lexicon(clause, read):
+    from tests.conftest import pack_matcher
+
+    matcher, seg = pack_matcher("hotel.yaml")
+    tokens = seg.cut(clause)
+    assert matcher.reading_tokens(clause, tokens) == read
+    if read == tokens:
+        assert matcher.reading_tokens(clause, tokens) is tokens  # nothing left out: the caller's list
+
+
+@pytest.mark.parametrize(
     "clause, expected",
     [
         ("酒店有点旧", {("tangibles", "decor", -1)}),  # 酒店 takes décor's own (bound) opinions

@@ -182,6 +182,7 @@ def score_reviews(
     opinion=None,
     lexicon_weight: float = 0.0,
     inquiry_words: tuple[str, ...] = (),
+    reading=None,
 ) -> tuple[np.ndarray, list[list[float]]]:
     """Score every clause and every review, in one ``predict_proba`` call.
 
@@ -214,6 +215,10 @@ def score_reviews(
             the other clauses make (0.5 when there are none). A rhetorical word
             (``RHETORICAL_WORDS``: 请问这怎么用啊) makes it a complaint, not an inquiry.
             Without ``opinion`` the opening and the rhetorical words decide.
+        reading: ``reading(clause, tokens) -> tokens``, the tokens the model reads of a clause
+            (see :meth:`pipeline.aspects.AspectMatcher.reading_tokens`: negated complaints
+            such as 没有异味 left out, as the lexicon counts them); None reads every token. A
+            clause left with no token scores 0.5 before its lexicon shift.
 
     Returns:
         (review scores P(positive), shape (n,); per review the list of clause P(positive)).
@@ -243,6 +248,9 @@ def score_reviews(
     if opinion is not None and (lexicon_weight > 0 or inquiry_words) and flat:
         # Each clause's count (the matcher remembers the clauses it has read).
         net = np.fromiter(map(opinion, itertools.chain.from_iterable(clauses), flat), dtype=float, count=len(flat))
+    read = flat
+    if reading is not None and flat:
+        read = list(map(reading, itertools.chain.from_iterable(clauses), flat))
     asks = None
     if inquiry_words and flat:
         opens = tuple(inquiry_words)
@@ -255,17 +263,24 @@ def score_reviews(
             w = np.where(asks, 0.0, w)
         else:
             asks = None
-    if review_weight > 0 and asks is None:
+    if review_weight > 0 and asks is None and read is flat:
         whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens]
     elif review_weight > 0:
-        kept = (~asks).tolist()
-        whole = [list(itertools.chain.from_iterable(t for t, k in zip(toks, kept[bounds[i] : bounds[i + 1]]) if k)) for i, toks in enumerate(clause_tokens)]
+        kept = [True] * len(flat) if asks is None else (~asks).tolist()
+        whole = [list(itertools.chain.from_iterable(t for t, k in zip(read[bounds[i] : bounds[i + 1]], kept[bounds[i] : bounds[i + 1]]) if k)) for i in range(n)]
     else:
         whole = []
-    batch = flat + whole
+    batch = read + whole
     proba = _predict_unique(model, batch) if batch else np.empty(0)
     p_clause = proba[: len(flat)]
     p_whole = proba[len(flat) :]
+    if read is not flat:
+        emptied = np.fromiter((not r and bool(f) for r, f in zip(read, flat)), dtype=bool, count=len(flat))
+        if emptied.any():
+            p_clause = np.where(emptied, 0.5, p_clause)
+        if review_weight > 0:
+            # A review whose every word is a negated complaint (没有异味) scores 0.5 before its shift.
+            p_whole = np.where([not d for d in whole], 0.5, p_whole)
     if net is not None and lexicon_weight > 0:
         p_clause = _shifted(p_clause, lexicon_weight * np.clip(net, -LEXICON_CAP, LEXICON_CAP))
         if review_weight > 0:
@@ -277,6 +292,8 @@ def score_reviews(
     if review_weight > 0:
         review_logit = _logit(p_whole)
         has_tokens = np.array([bool(d) for d in whole])
+        if read is not flat:
+            has_tokens = np.array([any(map(bool, toks)) for toks in clause_tokens])
         blend = review_weight * review_logit + (1 - review_weight) * clause_logit
         if contrast_only:
             blend = np.where(turns, blend, review_logit)

@@ -57,6 +57,8 @@ def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tu
         opinion=opinion,
         lexicon_weight=params.lexicon_weight,
         inquiry_words=tuple(params.inquiry_words),
+        # The negated complaints the lexicon counts as praise (没有异味) are left to it.
+        reading=res.matcher.reading_tokens if params.lexicon_weight > 0 else None,
     )
     return np.asarray(scores, dtype=float), clause_scores
 

@@ -113,6 +113,26 @@ def test_stage_lexicon_weight_moves_scores_by_the_opinion_words(small_model, tok
         stage.run(df, lexical.sentiment, bare)
 
 
+def test_stage_negated_complaints_are_left_to_the_lexicon(small_model, tokenize, monkeypatch):
+    """没有让人失望 is praise: the model reads neither the negator nor the complaint word, the
+    lexicon's +1 moves the rest; other clauses and reviews are scored as before."""
+    config = load_config(ROOT / "configs" / "hotel.yaml", {"sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False})
+    texts = ["没有让人失望", "房间一点都不脏，就是有点小", "房间很脏", "前台很热情"]
+    _, out = _run_each(texts, {"read": config}, small_model, tokenize)
+    from pipeline.aspects import AspectMatcher
+
+    monkeypatch.setattr(AspectMatcher, "reading_tokens", lambda self, clause, tokens: tokens)
+    _, plain = _run_each(texts, {"all": config}, small_model, tokenize)
+    read, every = out["read"], plain["all"]
+    w = config.sentiment.lexicon_weight
+    assert read["sentiment_score"].iloc[0] == pytest.approx(1 / (1 + np.exp(-w)))  # nothing left for the model: 0.5, then +1
+    assert read["clause_scores"].iloc[0] == [pytest.approx(1 / (1 + np.exp(-w)))]
+    assert read["sentiment_score"].iloc[0] > every["sentiment_score"].iloc[0]
+    assert read["clause_scores"].iloc[1][0] > every["clause_scores"].iloc[1][0]  # 房间 is still read
+    assert read["clause_scores"].iloc[1][1] == pytest.approx(every["clause_scores"].iloc[1][1])
+    np.testing.assert_allclose(read["sentiment_score"].to_numpy()[2:], every["sentiment_score"].to_numpy()[2:])
+
+
 def test_stage_inquiries_score_neutral_and_leave_the_review_to_its_other_clauses(small_model, tokenize):
     fixed = {"sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False}
     asks = load_config(ROOT / "configs" / "hotel.yaml", fixed)
