@@ -60,6 +60,7 @@ from pipeline.lexicon import LexEntry, Lexicon
 
 logger = logging.getLogger(__name__)
 
+EXCESS = "太"  # too (太贵), or very, before praise (太棒了)
 NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
 # A matcher remembers, per distinct clause, its literal hits, its mentions and its opinion
 # count, in two generations of this many clauses each: a clause read within the last 100,000
@@ -302,10 +303,11 @@ class AspectMatcher:
         return free + resolved
 
     def reading_tokens(self, clause: str, tokens: list[str]) -> list[str]:
-        """The clause's tokens without its negated complaints (不脏, 没有异味, 一点都不吵,
-        没有让人失望): the words a sentiment model should read. A model trained on reviews reads
-        both the negator and the complaint word as bad news; the lexicon counts such a
-        phrase as praise (see :meth:`opinion_polarity`). ``tokens`` itself when there is none."""
+        """The clause's tokens as a sentiment model should read them: without its negated
+        complaints (不脏, 没有异味, 一点都不吵, 没有让人失望), and without the 太 before praise
+        (太棒了, 房间太干净了). A model trained on reviews reads the negator and the complaint
+        word, and 太 ("too", as in 太贵), as bad news; the lexicon counts such phrases as
+        praise (see :meth:`opinion_polarity`). ``tokens`` itself when there is neither."""
         record = self._memo.record(clause, tokens)
         value = record[3]
         if value is _MISSING:
@@ -315,8 +317,21 @@ class AspectMatcher:
     def _reading_tokens(self, clause: str, tokens: list[str], record: list) -> list[str]:
         if not self._naming.found_in(clause) and not self._judging.found_in(clause):
             return tokens
-        spans = [(h.praise_from, h.end) for h in self._hits(clause, tokens, record) if h.praise_from >= 0]
-        if not spans:
+        spans = []  # negated complaints: their tokens are left out
+        excess = []  # where a 太 before praise stands: the character is left out of its token
+        for h in self._hits(clause, tokens, record):
+            if h.praise_from >= 0:
+                spans.append((h.praise_from, h.end))
+            elif h.term.startswith(EXCESS) or clause.endswith(EXCESS, 0, h.start):
+                # 太 before praise (太棒了, 房间太干净了, 上菜太快了) is delight; in the model's
+                # reviews it mostly says "too" (太贵, 太小).
+                if h.entry is not None:
+                    praise = h.polarity == 1 and h.entry.polarity == 1
+                else:  # a bound opinion: praise when the mention it decides is
+                    praise = h.polarity is None and any(m.lexicon_polarity == 1 and h.term in m.terms for m in self._mentions(clause, tokens, record))
+                if praise:
+                    excess.append(h.start if h.term.startswith(EXCESS) else h.start - 1)
+        if not spans and not excess:
             return tokens
         kept = []
         pos = 0
@@ -326,7 +341,13 @@ class AspectMatcher:
                 kept.append(tok)
                 continue
             pos = i + len(tok)
-            if not any(a < pos and i < b for a, b in spans):
+            if any(a < pos and i < b for a, b in spans):
+                continue
+            for k in excess:
+                if i <= k < pos:
+                    tok = tok[: k - i] + tok[k - i + 1 :]  # 真是太 -> 真是, 太赞 -> 赞
+                    break
+            if tok:
                 kept.append(tok)
         return kept
 

@@ -265,10 +265,15 @@ def test_aspects_opinion_polarity_counts_opinion_words_with_negation(opinion, cl
         ("房间不干净", ["房间", "不", "干净"]),  # negated praise is a complaint: read as written
         ("房间很脏", ["房间", "很脏"]),
         ("不是不吵", ["不是", "不吵"]),  # negated twice: a complaint again
+        ("房间太干净了", ["房间", "干净", "了"]),  # 太 before praise is delight, not "too"
+        ("太赞了", ["赞", "了"]),  # ... also when jieba glues it to the word
+        ("位置太方便了", ["位置", "方便", "了"]),  # a bound opinion that praises its target
+        ("价格太贵了", ["价格", "太贵", "了"]),  # 太 before a complaint stays
+        ("服务员太不热情了", ["服务员", "太", "不热情", "了"]),
         ("", []),
     ],
 )
-def test_aspects_reading_tokens_leave_negated_complaints_to_the_lexicon(clause, read):
+def test_aspects_reading_tokens_leave_negated_complaints_and_delighted_too_to_the_lexicon(clause, read):
     from tests.conftest import pack_matcher
 
     matcher, seg = pack_matcher("hotel.yaml")
