@@ -308,18 +308,28 @@ class AspectMatcher:
         (太棒了, 房间太干净了). A model trained on reviews reads the negator and the complaint
         word, and 太 ("too", as in 太贵), as bad news; the lexicon counts such phrases as
         praise (see :meth:`opinion_polarity`). ``tokens`` itself when there is neither."""
-        record = self._memo.record(clause, tokens)
-        value = record[3]
-        if value is _MISSING:
-            value = record[3] = self._reading_tokens(clause, tokens, record)
-        return value
+        return self.read_clause(clause, tokens)[1]
 
-    def _reading_tokens(self, clause: str, tokens: list[str], record: list) -> list[str]:
-        if not self._naming.found_in(clause) and not self._judging.found_in(clause):
-            return tokens
+    def read_clause(self, clause: str, tokens: list[str]) -> tuple[int, list[str]]:
+        """(:meth:`opinion_polarity`, :meth:`reading_tokens`) of a clause, from one memo
+        lookup: what the sentiment stage asks of every clause."""
+        record = self._memo.record(clause, tokens)
+        net = record[2]
+        if net is _MISSING:
+            net = record[2] = self._opinion_polarity(clause, tokens, record)
+        read = record[3]
+        if read is _MISSING:
+            # Counting the opinions read the clause's hits if it holds a term that names or
+            # judges something; without hits there is nothing to leave out. Only a changed
+            # cut is remembered (None: read every token), so the memo holds no token lists.
+            read = record[3] = self._reading_tokens(clause, tokens, record) if record[0] is not _MISSING and record[0] else None
+        return net, tokens if read is None else read
+
+    def _reading_tokens(self, clause: str, tokens: list[str], record: list) -> list[str] | None:
+        """:meth:`reading_tokens` from the clause's hits (in ``record``); None when every token is read."""
         spans = []  # negated complaints: their tokens are left out
         excess = []  # where a 太 before praise stands: the character is left out of its token
-        for h in self._hits(clause, tokens, record):
+        for h in record[0]:
             if h.praise_from >= 0:
                 spans.append((h.praise_from, h.end))
             elif h.term.startswith(EXCESS) or clause.endswith(EXCESS, 0, h.start):
@@ -332,7 +342,7 @@ class AspectMatcher:
                 if praise:
                     excess.append(h.start if h.term.startswith(EXCESS) else h.start - 1)
         if not spans and not excess:
-            return tokens
+            return None
         kept = []
         pos = 0
         for tok in tokens:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import operator
 import threading
 import weakref
 
@@ -182,7 +183,7 @@ def score_reviews(
     opinion=None,
     lexicon_weight: float = 0.0,
     inquiry_words: tuple[str, ...] = (),
-    reading=None,
+    read_clause=None,
 ) -> tuple[np.ndarray, list[list[float]]]:
     """Score every clause and every review, in one ``predict_proba`` call.
 
@@ -215,10 +216,11 @@ def score_reviews(
             the other clauses make (0.5 when there are none). A rhetorical word
             (``RHETORICAL_WORDS``: 请问这怎么用啊) makes it a complaint, not an inquiry.
             Without ``opinion`` the opening and the rhetorical words decide.
-        reading: ``reading(clause, tokens) -> tokens``, the tokens the model reads of a clause
-            (see :meth:`pipeline.aspects.AspectMatcher.reading_tokens`: negated complaints
-            such as 没有异味 left out, as the lexicon counts them); None reads every token. A
-            clause left with no token scores 0.5 before its lexicon shift.
+        read_clause: ``read_clause(clause, tokens) -> (net opinions, tokens)``, in place of
+            ``opinion``: the count ``opinion`` gives, and the tokens the model reads of the
+            clause (see :meth:`pipeline.aspects.AspectMatcher.read_clause`: negated complaints
+            such as 没有异味 and the 太 before praise left out, as the lexicon counts them).
+            None reads every token. A clause left with no token scores 0.5 before its shift.
 
     Returns:
         (review scores P(positive), shape (n,); per review the list of clause P(positive)).
@@ -245,12 +247,16 @@ def score_reviews(
     owner_arr = np.repeat(np.arange(n), counts)
     bounds = [0, *itertools.accumulate(counts.tolist())]  # each review's clauses in flat
     net = None
-    if opinion is not None and (lexicon_weight > 0 or inquiry_words) and flat:
-        # Each clause's count (the matcher remembers the clauses it has read).
-        net = np.fromiter(map(opinion, itertools.chain.from_iterable(clauses), flat), dtype=float, count=len(flat))
     read = flat
-    if reading is not None and flat:
-        read = list(map(reading, itertools.chain.from_iterable(clauses), flat))
+    if read_clause is not None and flat:
+        # Each clause's count and cut (the matcher remembers the clauses it has read).
+        pairs = list(map(read_clause, itertools.chain.from_iterable(clauses), flat))
+        net = np.fromiter(map(operator.itemgetter(0), pairs), dtype=float, count=len(flat))
+        read = list(map(operator.itemgetter(1), pairs))
+        if all(map(operator.is_, read, flat)):
+            read = flat  # nothing left out: the plain path
+    elif opinion is not None and (lexicon_weight > 0 or inquiry_words) and flat:
+        net = np.fromiter(map(opinion, itertools.chain.from_iterable(clauses), flat), dtype=float, count=len(flat))
     asks = None
     if inquiry_words and flat:
         opens = tuple(inquiry_words)
@@ -265,8 +271,10 @@ def score_reviews(
             asks = None
     if review_weight > 0 and asks is None and read is flat:
         whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens]
+    elif review_weight > 0 and asks is None:
+        whole = [list(itertools.chain.from_iterable(read[bounds[i] : bounds[i + 1]])) for i in range(n)]
     elif review_weight > 0:
-        kept = [True] * len(flat) if asks is None else (~asks).tolist()
+        kept = (~asks).tolist()
         whole = [list(itertools.chain.from_iterable(t for t, k in zip(read[bounds[i] : bounds[i + 1]], kept[bounds[i] : bounds[i + 1]]) if k)) for i in range(n)]
     else:
         whole = []

@@ -57,8 +57,9 @@ def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tu
         opinion=opinion,
         lexicon_weight=params.lexicon_weight,
         inquiry_words=tuple(params.inquiry_words),
-        # The negated complaints the lexicon counts as praise (没有异味) are left to it.
-        reading=res.matcher.reading_tokens if params.lexicon_weight > 0 else None,
+        # What the lexicon counts as praise though the model would read a complaint (没有异味,
+        # 太棒了) is left to it.
+        read_clause=res.matcher.read_clause if params.lexicon_weight > 0 else None,
     )
     return np.asarray(scores, dtype=float), clause_scores
 

@@ -121,7 +121,7 @@ def test_stage_negated_complaints_are_left_to_the_lexicon(small_model, tokenize,
     _, out = _run_each(texts, {"read": config}, small_model, tokenize)
     from pipeline.aspects import AspectMatcher
 
-    monkeypatch.setattr(AspectMatcher, "reading_tokens", lambda self, clause, tokens: tokens)
+    monkeypatch.setattr(AspectMatcher, "read_clause", lambda self, clause, tokens: (self.opinion_polarity(clause, tokens), tokens))
     _, plain = _run_each(texts, {"all": config}, small_model, tokenize)
     read, every = out["read"], plain["all"]
     w = config.sentiment.lexicon_weight
