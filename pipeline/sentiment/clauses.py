@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import operator
+import re
 import threading
 import weakref
 
@@ -170,6 +172,52 @@ def _shifted(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
     return np.where(shift != 0, moved, p)
 
 
+def _exceptions(
+    clauses: list[list[str]], owner: np.ndarray, bounds: list[int], praise: tuple[str, ...], complaint: tuple[str, ...]
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Which clauses are a review's one exception (see ``score_reviews``), and the opinion
+    each review's markers count (-1 for 唯一的优点, +1 for 唯一的缺点, at most one either way);
+    (None, zeros) when no clause holds a marker."""
+    n = len(bounds) - 1
+    flat = list(itertools.chain.from_iterable(clauses))
+    markers = _marker_regex(praise, complaint)
+    holds = np.flatnonzero(np.fromiter(map(bool, map(markers[0].search, flat)), dtype=bool, count=len(flat)))
+    verdict = np.zeros(n)
+    if not len(holds):
+        return None, verdict
+    excepted = np.zeros(len(flat), dtype=bool)
+    good = set(praise)
+    for j in holds.tolist():
+        m = markers[1].search(flat[j])
+        if m is None:
+            continue
+        excepted[j] = True
+        review = int(owner[j])
+        verdict[review] = -1.0 if m.group(0) in good else 1.0
+        # 唯一的缺点就是，隔音不好: the marker ends its clause (jieba's clauses may cut 就是 off
+        # too), the exception is the next clause that says something.
+        k = j
+        if not flat[j][m.end() :].strip(_MARKER_TAIL):
+            k += 1
+            while k < bounds[review + 1] and not flat[k].strip(_MARKER_TAIL):
+                excepted[k] = True
+                k += 1
+        if k < bounds[review + 1]:
+            excepted[k] = True
+    return (excepted if excepted.any() else None), verdict
+
+
+# What may follow an exception marker at the end of its clause (唯一的缺点就是, 美中不足的是).
+_MARKER_TAIL = "的就是在于呢吧啊嘛了：: "
+
+
+@functools.lru_cache(maxsize=8)
+def _marker_regex(praise: tuple[str, ...], complaint: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a quick test for any marker's first two characters, the longest marker at a place)."""
+    words = sorted(set(praise) | set(complaint), key=len, reverse=True)
+    return re.compile("|".join(sorted({re.escape(w[:2]) for w in words}))), re.compile("|".join(map(re.escape, words)))
+
+
 def score_reviews(
     model,
     clauses: list[list[str]],
@@ -184,6 +232,8 @@ def score_reviews(
     lexicon_weight: float = 0.0,
     inquiry_words: tuple[str, ...] = (),
     read_clause=None,
+    exception_praise: tuple[str, ...] = (),
+    exception_complaint: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, list[list[float]]]:
     """Score every clause and every review, in one ``predict_proba`` call.
 
@@ -221,6 +271,14 @@ def score_reviews(
             clause (see :meth:`pipeline.aspects.AspectMatcher.read_clause`: negated complaints
             such as 没有异味 and the 太 before praise left out, as the lexicon counts them).
             None reads every token. A clause left with no token scores 0.5 before its shift.
+        exception_praise: words that announce the one good thing of a bad stay (唯一的优点,
+            唯一值得表扬的是): the clause holding one (and the next clause too when the marker
+            ends its own: 唯一的亮点就是，...) is the exception, not the verdict. It keeps its
+            clause score but weighs 0 in its review's, its tokens leave the whole-review
+            text and its lexicon count the review's shift; the marker counts as one negative
+            opinion of the review (with ``lexicon_weight``).
+        exception_complaint: the same for the one flaw of a good stay (唯一的缺点, 美中不足);
+            the marker counts as one positive opinion of the review.
 
     Returns:
         (review scores P(positive), shape (n,); per review the list of clause P(positive)).
@@ -269,12 +327,28 @@ def score_reviews(
             w = np.where(asks, 0.0, w)
         else:
             asks = None
-    if review_weight > 0 and asks is None and read is flat:
+    left_out = asks  # clauses that are not the review's verdict: inquiries, exceptions
+    review_net = None
+    if net is not None and lexicon_weight > 0:
+        review_net = np.bincount(owner_arr, weights=net, minlength=n)
+    if (exception_praise or exception_complaint) and flat:
+        excepted, verdict = _exceptions(clauses, owner_arr, bounds, tuple(exception_praise), tuple(exception_complaint))
+        if excepted is not None:
+            w = np.where(excepted, 0.0, w)
+            # A contrast word inside the exception (唯一的缺点，就是隔音一般) turns nothing.
+            opens = np.fromiter(map(str.startswith, itertools.chain.from_iterable(clauses), itertools.repeat(tuple(contrast_words))), dtype=bool, count=len(flat))
+            opens &= ~excepted
+            opens[np.asarray(bounds[:-1])[counts > 0]] = False  # a review's first clause turns nothing
+            turns = np.bincount(owner_arr, weights=opens, minlength=n) > 0
+            if review_net is not None:
+                review_net = np.bincount(owner_arr, weights=np.where(excepted, 0.0, net), minlength=n) + verdict
+            left_out = excepted if left_out is None else left_out | excepted
+    if review_weight > 0 and left_out is None and read is flat:
         whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens]
-    elif review_weight > 0 and asks is None:
+    elif review_weight > 0 and left_out is None:
         whole = [list(itertools.chain.from_iterable(read[bounds[i] : bounds[i + 1]])) for i in range(n)]
     elif review_weight > 0:
-        kept = (~asks).tolist()
+        kept = (~left_out).tolist()
         whole = [list(itertools.chain.from_iterable(t for t, k in zip(read[bounds[i] : bounds[i + 1]], kept[bounds[i] : bounds[i + 1]]) if k)) for i in range(n)]
     else:
         whole = []
@@ -286,26 +360,29 @@ def score_reviews(
         emptied = np.fromiter((not r and bool(f) for r, f in zip(read, flat)), dtype=bool, count=len(flat))
         if emptied.any():
             p_clause = np.where(emptied, 0.5, p_clause)
-        if review_weight > 0:
-            # A review whose every word is a negated complaint (没有异味) scores 0.5 before its shift.
-            p_whole = np.where([not d for d in whole], 0.5, p_whole)
+    if review_weight > 0 and (read is not flat or left_out is not None):
+        # A review whose every word is a negated complaint (没有异味), an inquiry or an
+        # exception scores 0.5 before its shift.
+        p_whole = np.where([not d for d in whole], 0.5, p_whole)
     if net is not None and lexicon_weight > 0:
         p_clause = _shifted(p_clause, lexicon_weight * np.clip(net, -LEXICON_CAP, LEXICON_CAP))
         if review_weight > 0:
-            p_whole = _shifted(p_whole, lexicon_weight * np.clip(np.bincount(owner_arr, weights=net, minlength=n), -LEXICON_CAP, LEXICON_CAP))
+            p_whole = _shifted(p_whole, lexicon_weight * np.clip(review_net, -LEXICON_CAP, LEXICON_CAP))
     wsum = np.bincount(owner_arr, weights=w, minlength=n)
     lsum = np.bincount(owner_arr, weights=w * _logit(p_clause), minlength=n)
     has_clause = wsum > 0
     clause_logit = np.where(has_clause, lsum / np.where(has_clause, wsum, 1.0), 0.0)
     if review_weight > 0:
         review_logit = _logit(p_whole)
-        has_tokens = np.array([bool(d) for d in whole])
-        if read is not flat:
+        if read is flat and left_out is None:
+            has_tokens = np.array([bool(d) for d in whole])
+        else:
             has_tokens = np.array([any(map(bool, toks)) for toks in clause_tokens])
         blend = review_weight * review_logit + (1 - review_weight) * clause_logit
         if contrast_only:
             blend = np.where(turns, blend, review_logit)
-        logit = np.where(has_clause, blend, 0.0)
+        # A review with no clause left to weigh (only inquiries or an exception) keeps its shift.
+        logit = np.where(has_clause, blend, review_logit)
         logit = np.where(has_tokens, logit, 0.0)
     else:
         logit = clause_logit

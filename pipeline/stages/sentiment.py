@@ -60,6 +60,8 @@ def _raw_scores(df: pd.DataFrame, params: SentimentParams, res: Resources) -> tu
         # What the lexicon counts as praise though the model would read a complaint (没有异味,
         # 太棒了) is left to it.
         read_clause=res.matcher.read_clause if params.lexicon_weight > 0 else None,
+        exception_praise=tuple(params.exception_praise),
+        exception_complaint=tuple(params.exception_complaint),
     )
     return np.asarray(scores, dtype=float), clause_scores
 

@@ -82,3 +82,37 @@ def test_clauses_memo_skips_the_model_for_known_clauses(small_model, tokenize):
     score_reviews(spy, *tokenize(["房间不错，但是服务太差"]))
     score_reviews(spy, *tokenize(["房间不错", "但是服务太差"]))
     assert spy.calls == [3]  # two clauses and the whole review; the second call needed nothing new
+
+
+PRAISE, COMPLAINT = ("唯一的优点", "唯一的亮点"), ("唯一的缺点", "美中不足")
+
+
+def test_clauses_a_reviews_one_exception_is_not_its_verdict(small_model, tokenize):
+    """唯一的优点是离地铁近 closes a complaint and 唯一的缺点是隔音一般 a praise: the exception keeps
+    its clause score, weighs nothing in the review's, and its marker votes the other way."""
+    texts = [
+        "房间很脏，前台态度很差，唯一的优点是离地铁近",
+        "房间很脏，前台态度很差",
+        "房间干净，服务热情，唯一的缺点就是，隔音一般",
+        "房间干净，服务热情",
+        "唯一的缺点是隔音一般",
+        "隔音一般",
+    ]
+    clauses, tokens = tokenize(texts)
+    kw = {"exception_praise": PRAISE, "exception_complaint": COMPLAINT, "opinion": lambda c, t: 0, "lexicon_weight": 1.0}
+    scores, clause_scores = score_reviews(small_model, clauses, tokens, **kw)
+    plain, plain_clauses = score_reviews(small_model, clauses, tokens, opinion=lambda c, t: 0, lexicon_weight=1.0)
+
+    def logit(p):
+        return np.log(p / (1 - p))
+
+    # The exception leaves the review to its other clauses, and the marker counts one opinion.
+    assert logit(scores[0]) == pytest.approx(logit(plain[1]) - 1.0)
+    assert logit(scores[2]) == pytest.approx(logit(plain[3]) + 1.0)  # 就是 ends the marker's clause: the next is the exception
+    assert scores[0] < plain[0] and scores[2] > plain[2]
+    assert clause_scores == plain_clauses  # clause scores are what the clauses say
+    # A review that is nothing but its exception keeps only the marker's vote.
+    assert logit(scores[4]) == pytest.approx(1.0) and scores[5] == plain[5]
+    # Without markers configured, nothing changes.
+    again, _ = score_reviews(small_model, clauses, tokens, opinion=lambda c, t: 0, lexicon_weight=1.0, exception_praise=(), exception_complaint=())
+    np.testing.assert_array_equal(again, plain)

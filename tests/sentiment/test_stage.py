@@ -133,6 +133,20 @@ def test_stage_negated_complaints_are_left_to_the_lexicon(small_model, tokenize,
     np.testing.assert_allclose(read["sentiment_score"].to_numpy()[2:], every["sentiment_score"].to_numpy()[2:])
 
 
+def test_stage_exception_markers_come_from_the_config(small_model, tokenize):
+    fixed = {"sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False}
+    on = load_config(ROOT / "configs" / "hotel.yaml", fixed)
+    off = load_config(ROOT / "configs" / "hotel.yaml", {**fixed, "sentiment.exception_praise": [], "sentiment.exception_complaint": []})
+    texts = ["床垫太软，枕头有味道，唯一的亮点是保洁阿姨人挺好", "房间干净，服务热情，唯一的缺点是早餐少", "房间干净，服务热情"]
+    _, out = _run_each(texts, {"on": on, "off": off}, small_model, tokenize)
+    score, plain = out["on"]["sentiment_score"].to_numpy(), out["off"]["sentiment_score"].to_numpy()
+    assert score[0] < plain[0] and score[0] < 0.5
+    # The flaw leaves the praise to decide (a model trained on reviews may know 唯一的缺点 already).
+    assert score[1] > 0.5 and score[1] != plain[1]
+    assert score[2] == plain[2]
+    assert out["on"]["clause_scores"].tolist() == out["off"]["clause_scores"].tolist()
+
+
 def test_stage_inquiries_score_neutral_and_leave_the_review_to_its_other_clauses(small_model, tokenize):
     fixed = {"sentiment.adapt_on_dump": False, "sentiment.adapt_prior": False}
     asks = load_config(ROOT / "configs" / "hotel.yaml", fixed)
