@@ -190,7 +190,7 @@ class SentimentParams(_Strict):
         ["唯一的优点", "唯一优点", "唯一的亮点", "唯一亮点", "唯一的好处", "唯一好处", "唯一的优势", "唯一值得", "唯一可取", "唯一满意",
          "唯一让人满意", "唯一令人满意", "唯一让我满意", "唯一欣慰", "唯一的安慰", "唯一好的", "唯一好一点", "唯一不错", "唯一还行",
          "唯一还可以", "唯一能夸", "唯一能说的", "倒是不错", "倒是挺", "倒是很", "倒是还", "倒是蛮", "倒是比较", "倒是可以", "倒是非常"],
-        description="words that announce the one good thing of a bad stay (唯一的优点是离地铁近): the clause holding one (and the next "
+        description="words that announce the one good thing of a bad stay (唯一的优点是离地铁近, 位置倒是不错): the clause holding one (and the next "
         "when the marker ends its clause) keeps its clause score but is left out of the review's, and the marker counts as one "
         "negative opinion of the review (with lexicon_weight); [] turns this off",
     )
@@ -202,6 +202,14 @@ class SentimentParams(_Strict):
         "review's score as exception_praise is, the marker counting as one positive opinion; [] turns this off",
     )
     C: float = Field(10.0, gt=0, description="inverse regularisation of the default model")
+
+    @field_validator("inquiry_words", "exception_praise", "exception_complaint")
+    @classmethod
+    def _no_empty_words(cls, v: list[str]) -> list[str]:
+        # An empty word would open every clause (or sit in every one): every clause an inquiry.
+        if any(not w.strip() for w in v):
+            raise ValueError("holds an empty word; list words of one character or more, or [] to turn this off")
+        return v
 
     @model_validator(mode="after")
     def _band(self) -> "SentimentParams":

@@ -45,6 +45,17 @@ def test_config_neutral_band_order(tmp_path):
         load_config(p)
 
 
+@pytest.mark.parametrize("key", ["inquiry_words", "exception_praise", "exception_complaint"])
+def test_config_sentiment_word_lists_hold_no_empty_word(tmp_path, key):
+    """An empty word would sit in every clause: every clause an inquiry or an exception."""
+    p = tmp_path / "c.yaml"
+    p.write_text(f"sentiment:\n  {key}: [唯一的缺点, '']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"\[sentiment -> {key}\] Value error, holds an empty word"):
+        load_config(p)
+    p.write_text(f"sentiment:\n  {key}: []\n", encoding="utf-8")
+    assert getattr(load_config(p).sentiment, key) == []
+
+
 def test_config_missing_file():
     with pytest.raises(ConfigError, match="config file not found"):
         load_config("nope/missing.yaml")
