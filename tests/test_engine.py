@@ -115,20 +115,38 @@ def test_engine_run_too_large_to_cache_clears_stale_cache(tmp_path):
         run_pipeline(config, start="dimensions", run_date=dt.date(2026, 11, 1))
 
 
-def test_engine_partitions_collect_young_garbage_less_often_and_restore_the_thresholds():
+def test_engine_partitions_collect_garbage_less_often_and_restore_the_collector():
     import gc
 
     from pipeline.partition import GC_YOUNG_THRESHOLD, fewer_collections
 
     before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
     with fewer_collections():
         inside = gc.get_threshold()
+        # What was alive at the start is frozen for the block (the collector skips it) ...
+        assert gc.get_freeze_count() > frozen
+        cycle = [object()]
+        cycle.append(cycle)
     assert inside == (max(before[0], GC_YOUNG_THRESHOLD), *before[1:])
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen  # ... and thawed after it
     with pytest.raises(RuntimeError):
         with fewer_collections():
             raise RuntimeError("a stage failed")
-    assert gc.get_threshold() == before  # restored when a stage raises, too
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen  # restored when a stage raises, too
+    # Garbage made in the block is still collected.
+    del cycle
+    assert gc.collect() > 0
+    # Objects the process froze itself stay frozen.
+    gc.freeze()
+    try:
+        theirs = gc.get_freeze_count()
+        with fewer_collections():
+            pass
+        assert gc.get_freeze_count() == theirs
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.parametrize(
