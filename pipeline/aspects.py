@@ -419,6 +419,7 @@ class AspectMatcher:
                         prev_end = end  # 特别想说: an adverb; it still ends what came before
                         continue
             polarity = entry.polarity if entry is not None else None
+            praise_from = -1
             if entry is None or entry.role in _NEGATABLE_ROLES:
                 lo = prev_end
                 if hits and hits[-1].end == prev_end and hits[-1].term in self._negator_words:
@@ -437,14 +438,10 @@ class AspectMatcher:
                         elif polarity:
                             polarity = -polarity
                         if polarity == 1 and entry is not None:
-                            hits.append(_Hit(start, end, term, entry, polarity, max(lo, start - self._max_neg) + negation.start()))
-                            prev_end = end
-                            continue
-                if polarity == 1 and term in self._negated_praise:
-                    hits.append(_Hit(start, end, term, entry, polarity, start))  # 不吵, 没有异味: a term of its own
-                    prev_end = end
-                    continue
-            hits.append(_Hit(start, end, term, entry, polarity))
+                            praise_from = max(lo, start - self._max_neg) + negation.start()
+                if praise_from < 0 and polarity == 1 and term in self._negated_praise:
+                    praise_from = start  # 不吵, 没有异味: a term of its own
+            hits.append(_Hit(start, end, term, entry, polarity, praise_from))
             prev_end = end
         return hits
 
