@@ -176,8 +176,8 @@ def _exceptions(
     clauses: list[list[str]], owner: np.ndarray, bounds: list[int], praise: tuple[str, ...], complaint: tuple[str, ...]
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Which clauses are a review's one exception (see ``score_reviews``), and the opinion
-    each review's markers count (-1 for 唯一的优点, +1 for 唯一的缺点, at most one either way);
-    (None, zeros) when no clause holds a marker."""
+    each review's marker counts (-1 for 唯一的优点, +1 for 唯一的缺点; the last marker's when
+    a review holds two); (None, zeros) when no clause holds a marker."""
     n = len(bounds) - 1
     flat = list(itertools.chain.from_iterable(clauses))
     markers = _marker_regex(praise, complaint)
