@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -58,6 +59,36 @@ def _has_any(text: str, terms: list[str]) -> bool:
     return any(t in text for t in terms)
 
 
+# Words that report a wonder rather than ask (不知道前台是怎么注意到的, 不明白为什么要收押金):
+# a question term after one of them asks the hotel nothing, and neither does one right after
+# a negator (没怎么涨价, 不怎么样) or after 问 (前台还问有没有淋湿 reports the staff's question),
+# unless its sentence ends with a question mark.
+INDIRECT_QUESTION = ("不知道", "不清楚", "不明白", "不晓得", "不懂", "想不通", "搞不懂")
+NOT_ASKING_BEFORE = ("没", "不", "问", "问我", "问了", "问过")
+_SENTENCES = re.compile(r"(?<=[。！!？?；;\n])")
+
+
+def _asks(text: str, terms: list[str]) -> bool:
+    """Whether the review asks something: it ends with a question mark, or a sentence holds a
+    question term (请问, 是否, 多少钱...) that asks (see ``INDIRECT_QUESTION``), or a sentence
+    holding a question term ends with a question mark."""
+    if text.rstrip().endswith(("?", "？")):
+        return True
+    if not _has_any(text, terms):
+        return False
+    for sentence in _SENTENCES.split(text):
+        found = [(sentence.find(t), t) for t in terms if t in sentence]
+        if not found:
+            continue
+        if sentence.rstrip().endswith(("?", "？")):
+            return True
+        for pos, term in found:
+            before = sentence[:pos]
+            if not any(w in before for w in INDIRECT_QUESTION) and (term == "请问" or not before.endswith(NOT_ASKING_BEFORE)):
+                return True
+    return False
+
+
 def _route(dimension: str, sub_aspect: str, config: Config) -> tuple[str, str | None]:
     """Owner and optional action for a (dimension, sub-aspect)."""
     params = config.feedback
@@ -82,7 +113,7 @@ def decide(text: str, score: float, label: str, mentions: list[dict], review_dat
     escalation = find_escalation(text, params)
 
     suggests = _has_any(text, params.suggestion_terms)
-    asks = _has_any(text, params.question_terms) or text.rstrip().endswith(("?", "？"))
+    asks = _asks(text, params.question_terms)
     if label == "negative":
         ftype = "complaint"
     elif suggests:

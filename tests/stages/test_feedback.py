@@ -42,6 +42,22 @@ def test_feedback_suggestion_and_question():
     assert (q.feedback_type, q.owner) == ("question", "前厅部")
 
 
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("生日那天房间里有蛋糕，不知道前台是怎么注意到的。总之非常推荐！", "praise"),  # a wonder, not a question
+        ("不明白为什么要收押金，不过房间很好", "praise"),
+        ("价格公道，节假日也没怎么涨价", "praise"),  # 没怎么: not much
+        ("下雨天前台还问有没有淋湿，感觉很温暖", "praise"),  # the staff's question, reported
+        ("不知道能不能带宠物入住？", "question"),  # the question mark asks
+        ("房间很好。请问停车场收费吗", "question"),
+        ("房间很好。停车多少钱", "question"),
+    ],
+)
+def test_feedback_an_indirect_question_asks_nothing(text, kind):
+    assert _decide(text, 0.9, "positive", []).feedback_type == kind
+
+
 def test_feedback_praise_has_no_owner_or_due_date():
     d = _decide("非常满意", 0.95, "positive", [_mention("empathy", "positive")])
     assert (d.feedback_type, d.priority, d.owner, d.due_date) == ("praise", "none", "", "")
