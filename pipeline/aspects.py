@@ -55,6 +55,7 @@ from pipeline.aspects_text import (
     TokenSpans,
     has_context,
     modifies_next,
+    token_spans,
 )
 from pipeline.lexicon import LexEntry, Lexicon
 
@@ -62,8 +63,8 @@ logger = logging.getLogger(__name__)
 
 EXCESS = "太"  # too (太贵), or very, before praise (太棒了)
 NEGATED = 99  # marks a negated bound opinion until its sub-aspect is known
-# A matcher remembers, per distinct clause, its literal hits, its mentions and its opinion
-# count, in two generations of this many clauses each: a clause read within the last 100,000
+# A matcher remembers, per distinct clause, its literal hits, its mentions, its opinion count
+# and the cut a sentiment model should read, in two generations of this many clauses each: a clause read within the last 100,000
 # new ones is always remembered (a clause read again moves to the new generation), so the
 # dimensions stage finds the mentions the sentiment stage matched in the same partition, and
 # clauses that come back partition after partition (好吃, 服务很好) are matched once. A clause's
@@ -74,8 +75,8 @@ _SEP = "\x1f"
 
 
 class _ClauseMemo:
-    """One record per distinct clause: ``[hits, mentions, opinion count]``, each ``_MISSING``
-    until computed. The clause's tokens are part of the key (compared as one joined string);
+    """One record per distinct clause: ``[hits, mentions, opinion count, reading cut]``
+    (the cut None when the model reads every token), each ``_MISSING`` until computed. The clause's tokens are part of the key (compared as one joined string);
     a cut holding the separator in a token is not remembered. Values are never changed once
     stored; readers must not change them either."""
 
@@ -276,7 +277,12 @@ class AspectMatcher:
         reviews never saw (靠谱, 暖心, 良心), and what a bound word means for its target.
         The count is remembered per distinct clause, as the mentions are.
         """
-        record = self._memo.record(clause, tokens)
+        return self._opinion(clause, tokens)
+
+    def _opinion(self, clause: str, tokens: list[str], record: list | None = None) -> int:
+        """:meth:`opinion_polarity` through the memo."""
+        if record is None:
+            record = self._memo.record(clause, tokens)
         value = record[2]
         if value is _MISSING:
             value = record[2] = self._opinion_polarity(clause, tokens, record)
@@ -314,9 +320,7 @@ class AspectMatcher:
         """(:meth:`opinion_polarity`, :meth:`reading_tokens`) of a clause, from one memo
         lookup: what the sentiment stage asks of every clause."""
         record = self._memo.record(clause, tokens)
-        net = record[2]
-        if net is _MISSING:
-            net = record[2] = self._opinion_polarity(clause, tokens, record)
+        net = self._opinion(clause, tokens, record)
         read = record[3]
         if read is _MISSING:
             # Counting the opinions read the clause's hits if it holds a term that names or
@@ -344,17 +348,15 @@ class AspectMatcher:
         if not spans and not excess:
             return None
         kept = []
-        pos = 0
-        for tok in tokens:
-            i = clause.find(tok, pos)
-            if i < 0:
+        for tok, span in zip(tokens, token_spans(clause, tokens)):
+            if span is None:
                 kept.append(tok)
                 continue
-            pos = i + len(tok)
-            if any(a < pos and i < b for a, b in spans):
+            i, end = span
+            if any(a < end and i < b for a, b in spans):
                 continue
             for k in excess:
-                if i <= k < pos:
+                if i <= k < end:
                     tok = tok[: k - i] + tok[k - i + 1 :]  # 真是太 -> 真是, 太赞 -> 赞
                     break
             if tok:

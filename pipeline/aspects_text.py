@@ -105,6 +105,21 @@ def trie_pattern(words: set[str]) -> str:
     return build(trie)
 
 
+def token_spans(clause: str, tokens: list[str]) -> list[tuple[int, int] | None]:
+    """(start, end) of each token in ``clause``, found in order; None for a token the clause
+    does not hold after the tokens before it."""
+    out: list[tuple[int, int] | None] = []
+    pos = 0
+    for tok in tokens:
+        i = clause.find(tok, pos)
+        if i < 0:
+            out.append(None)
+            continue
+        pos = i + len(tok)
+        out.append((i, pos))
+    return out
+
+
 class TokenSpans:
     """Where jieba's tokens lie in a clause.
 
@@ -125,14 +140,7 @@ class TokenSpans:
             self._spans = self._at = None
             return
         # Tokens skip characters (punctuation, spaces): find them in order.
-        spans = []
-        pos = 0
-        for tok in tokens:
-            i = clause.find(tok, pos)
-            if i < 0:
-                continue
-            spans.append((i, i + len(tok)))
-            pos = i + len(tok)
+        spans = [span for span in token_spans(clause, tokens) if span is not None]
         self._spans = spans
         self._bounds = self._at = None
         self._starts = {s for s, _ in spans}
