@@ -45,21 +45,27 @@ def clause_weights(
     """
     if len(clauses) != len(tokens):
         raise PipelineError(f"clause_weights got {len(clauses)} clauses but {len(tokens)} token lists.")
-    w, _ = _weights_and_turns([list(clauses)], [list(tokens)], contrast_weight, degree_weight, tuple(contrast_words))
+    w, _ = _weights_and_turns(list(clauses), [list(tokens)], contrast_weight, degree_weight, tuple(contrast_words))
     return w
 
 
 def _weights_and_turns(
-    clauses: list[list[str]], clause_tokens: list[list[list[str]]], contrast_weight: float, degree_weight: float, contrast: tuple[str, ...]
+    texts: list[str],
+    clause_tokens: list[list[list[str]]],
+    contrast_weight: float,
+    degree_weight: float,
+    contrast: tuple[str, ...],
+    left_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every clause's weight (reviews one after another) and, per review, whether a clause
-    after its first opens with a contrast word: :func:`clause_weights` for many reviews at once."""
-    n = len(clauses)
+    """Every clause's weight (``texts``: the clauses of all reviews, one after another) and,
+    per review, whether a clause after its first opens with a contrast word: :func:`clause_weights`
+    for many reviews at once. Clauses ``left_out`` (a review's exception) weigh 0, and a
+    contrast word opening one turns nothing (唯一的缺点，就是隔音一般)."""
+    n = len(clause_tokens)
     counts = np.fromiter(map(len, clause_tokens), dtype=np.intp, count=n)
-    flat_clauses = list(itertools.chain.from_iterable(clauses))
     flat_tokens = list(itertools.chain.from_iterable(clause_tokens))
     m = len(flat_tokens)
-    is_contrast = np.fromiter(map(str.startswith, flat_clauses, itertools.repeat(contrast)), dtype=bool, count=m)
+    is_contrast = np.fromiter(map(str.startswith, texts, itertools.repeat(contrast)), dtype=bool, count=m)
     starts = np.cumsum(counts) - counts
     running = np.cumsum(is_contrast)
     before = np.concatenate([[0], running])[starts]  # contrast clauses before each review
@@ -70,6 +76,9 @@ def _weights_and_turns(
         plain = np.fromiter(map(DEGREE_WORDS.isdisjoint, flat_tokens), dtype=bool, count=m)
         w = np.where(plain, w, w * degree_weight)
     w[np.fromiter(map(len, flat_tokens), dtype=np.intp, count=m) == 0] = 0.0
+    if left_out is not None:
+        w[left_out] = 0.0
+        is_contrast = is_contrast & ~left_out
     total = np.bincount(owner, weights=is_contrast, minlength=n)
     first = np.zeros(n)
     has = counts > 0
@@ -173,13 +182,13 @@ def _shifted(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
 
 
 def _exceptions(
-    clauses: list[list[str]], owner: np.ndarray, bounds: list[int], praise: tuple[str, ...], complaint: tuple[str, ...]
+    flat: list[str], owner: np.ndarray, bounds: list[int], praise: tuple[str, ...], complaint: tuple[str, ...]
 ) -> tuple[np.ndarray | None, np.ndarray]:
-    """Which clauses are a review's one exception (see ``score_reviews``), and the opinion
-    each review's marker counts (-1 for 唯一的优点, +1 for 唯一的缺点; the last marker's when
-    a review holds two); (None, zeros) when no clause holds a marker."""
+    """Which clauses (``flat``: the clauses of all reviews, one after another) are a review's
+    one exception (see ``score_reviews``), and the opinion each review's marker counts (-1 for
+    唯一的优点, +1 for 唯一的缺点; the last marker's when a review holds two); (None, zeros)
+    when no clause holds a marker."""
     n = len(bounds) - 1
-    flat = list(itertools.chain.from_iterable(clauses))
     markers = _marker_regex(praise, complaint)
     holds = np.flatnonzero(np.fromiter(map(bool, map(markers[0].search, flat)), dtype=bool, count=len(flat)))
     verdict = np.zeros(n)
@@ -300,26 +309,30 @@ def score_reviews(
     if not np.array_equal(np.fromiter(map(len, clauses), dtype=np.intp, count=n), counts):
         i = int(np.flatnonzero(np.fromiter(map(len, clauses), dtype=np.intp, count=n) != counts)[0])
         raise PipelineError(f"review {i}: {len(clauses[i])} clauses but {len(clause_tokens[i])} token lists.")
-    w, turns = _weights_and_turns(clauses, clause_tokens, contrast_weight, degree_weight, tuple(contrast_words))
+    texts = list(itertools.chain.from_iterable(clauses))
     flat = list(itertools.chain.from_iterable(clause_tokens))
     owner_arr = np.repeat(np.arange(n), counts)
     bounds = [0, *itertools.accumulate(counts.tolist())]  # each review's clauses in flat
+    excepted = None
+    if (exception_praise or exception_complaint) and flat:
+        excepted, verdict = _exceptions(texts, owner_arr, bounds, tuple(exception_praise), tuple(exception_complaint))
+    w, turns = _weights_and_turns(texts, clause_tokens, contrast_weight, degree_weight, tuple(contrast_words), excepted)
     net = None
     read = flat
     if read_clause is not None and flat:
         # Each clause's count and cut (the matcher remembers the clauses it has read).
-        pairs = list(map(read_clause, itertools.chain.from_iterable(clauses), flat))
+        pairs = list(map(read_clause, texts, flat))
         net = np.fromiter(map(operator.itemgetter(0), pairs), dtype=float, count=len(flat))
         read = list(map(operator.itemgetter(1), pairs))
         if all(map(operator.is_, read, flat)):
             read = flat  # nothing left out: the plain path
     elif opinion is not None and (lexicon_weight > 0 or inquiry_words) and flat:
-        net = np.fromiter(map(opinion, itertools.chain.from_iterable(clauses), flat), dtype=float, count=len(flat))
+        net = np.fromiter(map(opinion, texts, flat), dtype=float, count=len(flat))
     asks = None
     if inquiry_words and flat:
         opens = tuple(inquiry_words)
         asks = np.fromiter(
-            (c.startswith(opens) and not any(r in c for r in RHETORICAL_WORDS) for c in itertools.chain.from_iterable(clauses)), dtype=bool, count=len(flat)
+            (c.startswith(opens) and not any(r in c for r in RHETORICAL_WORDS) for c in texts), dtype=bool, count=len(flat)
         )
         if net is not None:
             asks &= net == 0
@@ -331,18 +344,10 @@ def score_reviews(
     review_net = None
     if net is not None and lexicon_weight > 0:
         review_net = np.bincount(owner_arr, weights=net, minlength=n)
-    if (exception_praise or exception_complaint) and flat:
-        excepted, verdict = _exceptions(clauses, owner_arr, bounds, tuple(exception_praise), tuple(exception_complaint))
-        if excepted is not None:
-            w = np.where(excepted, 0.0, w)
-            # A contrast word inside the exception (唯一的缺点，就是隔音一般) turns nothing.
-            opens = np.fromiter(map(str.startswith, itertools.chain.from_iterable(clauses), itertools.repeat(tuple(contrast_words))), dtype=bool, count=len(flat))
-            opens &= ~excepted
-            opens[np.asarray(bounds[:-1])[counts > 0]] = False  # a review's first clause turns nothing
-            turns = np.bincount(owner_arr, weights=opens, minlength=n) > 0
-            if review_net is not None:
-                review_net = np.bincount(owner_arr, weights=np.where(excepted, 0.0, net), minlength=n) + verdict
-            left_out = excepted if left_out is None else left_out | excepted
+    if excepted is not None:
+        if review_net is not None:
+            review_net = np.bincount(owner_arr, weights=np.where(excepted, 0.0, net), minlength=n) + verdict
+        left_out = excepted if left_out is None else left_out | excepted
     if review_weight > 0 and left_out is None and read is flat:
         whole = [list(itertools.chain.from_iterable(toks)) for toks in clause_tokens]
     elif review_weight > 0 and left_out is None:
