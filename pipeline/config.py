@@ -385,6 +385,7 @@ class EngineParams(_Strict):
     kind: EngineKind = Field(EngineKind.local, description="local: in this process; processes: a local pool; dask: a Dask cluster")
     workers: int = Field(2, ge=1, le=256, description="worker processes (processes, or a Dask LocalCluster)")
     address: str | None = Field(None, description="Dask scheduler address (tcp://host:8786); None starts a LocalCluster")
+    connect_timeout_s: float = Field(30.0, gt=0, le=3600, description="seconds to wait for the Dask scheduler at engine.address, and then for its first worker")
     chunk_size: int = Field(5000, ge=10, description="reviews per partition (each of N workers holds about two at once: smaller is leaner, 5,000 costs no speed)")
     sample_size: int = Field(20000, ge=100, description="reviews the dump-level models (topics, sentiment prior, rating adaptation) are fitted on")
     cache_max_rows: int = Field(30000, ge=0, description="keep every stage's output for --from/--to when the run has at most this many reviews (it costs memory)")

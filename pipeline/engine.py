@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterable, Iterator
 
 from pipeline.config import Config, EngineKind
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, EngineError
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class DaskEngine:
         self.config = config
         if config.engine.address:
             self._cluster = None
-            self.client = Client(config.engine.address)
+            self.client = connect(config.engine.address, config.engine.connect_timeout_s)
         else:
             self._cluster = LocalCluster(n_workers=config.engine.workers, threads_per_worker=1, processes=True, dashboard_address=None)
             self.client = Client(self._cluster)
@@ -110,6 +110,116 @@ class DaskEngine:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def connect(address: str, timeout: float):
+    """A client of the Dask scheduler at ``address`` whose workers can run this project:
+    checked here, before any work, so that a cluster that is down or misconfigured fails
+    the run at once with a reason rather than after the models are fitted.
+
+    Raises:
+        ConfigError: ``address`` is not a Dask address.
+        EngineError: the scheduler does not answer within ``timeout`` seconds, has no worker
+            after as long again, or a worker cannot import this project or runs other code.
+    """
+    from dask.distributed import Client
+
+    where = f"the Dask scheduler at {address} (engine.address, --scheduler)"
+    _reachable(address, timeout, where)
+    client = Client(address, timeout=timeout, set_as_default=False)
+    try:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except (TimeoutError, OSError) as exc:
+            raise EngineError(f"{where} has no workers (waited {timeout:g} s): start some with `dask worker {address}` on machines that have this project installed") from exc
+        _check_workers(client, where)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _reachable(address: str, timeout: float, where: str) -> None:
+    """Open and close one connection to the scheduler (a client that fails to connect leaves
+    noise on the console when it is collected)."""
+    import asyncio
+
+    from distributed.comm import connect as comm_connect
+
+    async def knock() -> None:
+        comm = await comm_connect(address, timeout=timeout)
+        await comm.close()
+
+    try:
+        asyncio.run(knock())
+    except ValueError as exc:  # not an address: missing port, unknown scheme
+        raise ConfigError(f"[engine -> address] {exc}; expected a scheduler address such as tcp://host:8786") from exc
+    except (OSError, TimeoutError) as exc:
+        raise EngineError(
+            f"cannot reach {where} within {timeout:g} s ({exc}): start it (`dask scheduler`) or correct the address; "
+            "leave engine.address empty to run a LocalCluster on this machine"
+        ) from exc
+
+
+# Packages whose versions decide the scores: a worker with other versions may score differently.
+_SCORING_PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "scikit-learn", "jieba", "rjieba", "snownlp", "gensim", "pyahocorasick")
+
+
+def worker_facts() -> dict[str, Any]:
+    """What a worker runs: the digest of this project's code and the versions of the packages
+    that decide the scores (compared with the client's by :func:`connect`)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in _SCORING_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {"code": code_digest(), "versions": versions}
+
+
+def code_digest() -> str:
+    """A digest of this project's Python code (the ``pipeline`` package's files)."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _check_workers(client, where: str) -> None:
+    """The scheduler (which unpickles the tasks) and every worker import this project, the
+    workers run the same code as this machine and have the same scoring packages (a
+    difference in these is a warning: scores may differ)."""
+    hint = "install the project and its requirements.txt there, or start it where `import pipeline` works (the project folder on PYTHONPATH)"
+    try:
+        client.run_on_scheduler(code_digest)
+    except Exception as exc:  # noqa: BLE001 - the scheduler's own error, re-raised by Dask
+        raise EngineError(f"{where} cannot run this project's tasks ({exc}): {hint}") from exc
+    try:
+        facts = client.run(worker_facts)
+    except Exception as exc:  # noqa: BLE001 - the worker's own error, re-raised by Dask as Exception
+        raise EngineError(f"a worker of {where} cannot run this project ({exc}): {hint}") from exc
+    mine = worker_facts()
+    other_code = sorted(w for w, f in facts.items() if f["code"] != mine["code"])
+    if other_code:
+        raise EngineError(
+            f"worker(s) {', '.join(other_code)} of {where} run other code of this project than this machine: "
+            "install the same version on every worker, so every partition is scored alike"
+        )
+    for worker, f in sorted(facts.items()):
+        diff = {k: v for k, v in f["versions"].items() if v != mine["versions"].get(k)}
+        if diff:
+            logger.warning(
+                "Dask worker %s has other package versions than this machine (%s): its partitions may score differently",
+                worker, ", ".join(f"{k} {v} here {mine['versions'].get(k)}" for k, v in sorted(diff.items())),
+            )
 
 
 def make_engine(config: Config):

@@ -55,3 +55,10 @@ class LockError(PipelineError):
     """Another run holds the output folder's lock."""
 
     exit_code = 5
+
+
+class EngineError(PipelineError):
+    """The configured engine cannot run the partitions: the Dask scheduler cannot be reached
+    or has no workers, or its workers cannot run this project's code."""
+
+    exit_code = 6

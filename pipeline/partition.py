@@ -80,6 +80,9 @@ class PartitionContext:
     topic_model: Any = None
     topic_dimensions: dict[int, str] | None = None
     keep_frames: bool = False
+    # The files the segmenter and matcher are built from, by configured path, for workers on
+    # other machines (a Dask scheduler's); None where the workers share this machine's files.
+    files: dict[str, bytes] | None = None
 
 
 @dataclass
@@ -147,13 +150,13 @@ _RESOURCES: dict[tuple, Resources] = {}
 
 def partition_resources(ctx: PartitionContext) -> Resources:
     """Resources for this context: segmenter and matcher built once per process, models from the context."""
-    from pipeline.resources import text_resources
+    from pipeline.resources import text_resources, with_worker_files
 
     key = (ctx.config.fingerprint(), id(ctx))
     res = _RESOURCES.get(key)
     if res is None:
         _RESOURCES.clear()
-        res = text_resources(ctx.config, ctx.run_date)
+        res = text_resources(with_worker_files(ctx.config, ctx.files), ctx.run_date)
         res.sentiment_model = ctx.sentiment_model
         res.sentiment_prior = ctx.sentiment_prior
         res.topic_model = ctx.topic_model

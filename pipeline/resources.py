@@ -84,6 +84,57 @@ def build_matcher(config: Config):
     return _MATCHERS[key]
 
 
+def worker_files(config: Config) -> dict[str, bytes]:
+    """The files a partition worker reads to build its segmenter and matcher (lexicon packs,
+    user dictionaries, stopword lists), by configured path: sent with the partition context
+    to a Dask cluster, whose workers may run on machines without them."""
+    paths = [*config.dimensions.lexicons, *config.segment.user_dicts, *config.segment.stopwords]
+    return {str(p): Path(p).read_bytes() for p in paths}
+
+
+def with_worker_files(config: Config, files: dict[str, bytes] | None) -> Config:
+    """``config`` itself when every file in ``files`` is at its path here with the same
+    bytes (the usual case, and always on the machine that sent them); else a copy whose
+    paths point at copies of the sent files, written once under the temporary folder in a
+    folder named by their digest. A copy keeps its file's name (lexicon hits name it)."""
+    import hashlib
+    import os
+    import tempfile
+
+    if not files:
+        return config
+    moved: dict[str, str] = {}
+    for path, data in files.items():
+        p = Path(path)
+        try:
+            if p.is_file() and p.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        folder = Path(tempfile.gettempdir()) / "review-pipeline-files" / hashlib.sha256(path.encode() + b"\0" + data).hexdigest()[:20]
+        copy = folder / p.name
+        if not (copy.is_file() and copy.read_bytes() == data):
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, copy)  # workers on one machine may write the same copy at once
+        moved[path] = str(copy)
+    if not moved:
+        return config
+
+    def swap(paths: list) -> list[Path]:
+        return [Path(moved.get(str(p), str(p))) for p in paths]
+
+    logger.info("%d configured file(s) are missing or differ here: using the copies sent with the partitions", len(moved))
+    return config.model_copy(
+        update={
+            "dimensions": config.dimensions.model_copy(update={"lexicons": swap(config.dimensions.lexicons)}),
+            "segment": config.segment.model_copy(update={"user_dicts": swap(config.segment.user_dicts), "stopwords": swap(config.segment.stopwords)}),
+        }
+    )
+
+
 def text_resources(config: Config, run_date: dt.date) -> Resources:
     """Resources with the segmenter and matcher only (what a partition worker builds itself)."""
     res = Resources(config=config, run_date=run_date)

@@ -10,6 +10,7 @@ and the manifest in :mod:`pipeline.outputs`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -28,7 +29,7 @@ import pandas as pd
 from pipeline import io
 from pipeline.accounting import RunState, drop_already_processed, make_pairs, settle_counts
 from pipeline.arrowops import compact, concat_compact
-from pipeline.config import Config
+from pipeline.config import Config, EngineKind
 from pipeline.engine import make_engine
 from pipeline.errors import ConfigError, InputError, StageError
 from pipeline.outputs import build_manifest, load_store, write_outputs
@@ -44,7 +45,7 @@ from pipeline.partition import (
     process_partition,
     run_stage,
 )
-from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir
+from pipeline.resources import build_resources, lean_arrow_memory, topic_model_dir, worker_files
 from pipeline.segmenter import release_segmenters
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import REJECT_COL, Resources
@@ -113,10 +114,16 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
     started = dt.datetime.now(dt.timezone.utc)
     run = RunState(config, stages, started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6], started)
     t0 = time.perf_counter()
-    with run_lock(out_dir), StateStore(out_dir) as state, fewer_collections():
+    with run_lock(out_dir), StateStore(out_dir) as state, fewer_collections(), contextlib.ExitStack() as stack:
         frames = _open_input(run)
         if stages[0] == "ingest":
             frames = _check_header(frames, config)
+        # A Dask scheduler named in the config is connected to (and its workers checked) now:
+        # a cluster that is down fails the run before the models are loaded and fitted.
+        remote = None
+        if config.engine.kind is EngineKind.dask and config.engine.address and set(stages) & set(PARTITION_STAGES):
+            remote = make_engine(config)
+            stack.callback(remote.close)
         t = time.perf_counter()
         res = build_resources(config, stages, run_date or dt.date.today())
         run.timings["load_resources"] = round(time.perf_counter() - t, 3)
@@ -136,12 +143,13 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             run.engine = "local"
             collected = _collected(_collector(run, keep), keep)
         else:
-            ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep)
+            files = worker_files(config) if remote is not None else None  # its workers may not have them
+            ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep, files)
             # The chunks the fit sample covered go out with their first stages done; each chunk
             # is let go of here once handed over.
             rest = head[len(started) :]
             del head
-            collected = _map_partitions(run, ctx, itertools.chain(_drain(started), _drain(rest), frames), keep)
+            collected = _map_partitions(run, ctx, itertools.chain(_drain(started), _drain(rest), frames), keep, remote)
             del ctx
         t = time.perf_counter()
         _release_partition_resources(res)
@@ -474,21 +482,25 @@ def _may_fit_early(stage: str, sample: pd.DataFrame, between: list[str]) -> bool
     )
 
 
-def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool) -> dict[str, Any]:
-    """Run the partition function over every chunk with the configured engine; collect results.
+def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.DataFrame], keep: bool, engine=None) -> dict[str, Any]:
+    """Run the partition function over every chunk with ``engine`` (closed by the caller) or
+    else the configured engine (closed here); collect results.
 
     On runs too large to cache, each partition's tables are spilled to disk as they arrive
     and read back by :func:`_gather` once the models are freed, so memory stays flat.
     """
     collected = _collector(run, keep)
-    engine = make_engine(run.config)
+    own = engine is None
+    if own:
+        engine = make_engine(run.config)
     run.engine = engine.name
     t = time.perf_counter()
     try:
         for i, result in enumerate(engine.map(process_partition, frames, ctx), start=1):
             _collect(collected, i, result, run, t)
     finally:
-        engine.close()
+        if own:
+            engine.close()
     run.timings["partitions_wall"] = round(time.perf_counter() - t, 3)
     return _collected(collected, keep)
 

@@ -209,3 +209,187 @@ def test_engine_a_stage_renumbering_rows_turns_the_reuse_off(local_run, tmp_path
     assert "a stage renumbered the sample's rows" in caplog.text
     for name in COMPARED:
         assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+# --- a Dask cluster of its own: a scheduler and workers started as separate programs ---------
+
+
+def _start(args: list[str], cwd, env: dict | None = None):
+    import os
+    import subprocess
+    import sys
+
+    full = dict(os.environ, **(env or {}))
+    return subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=cwd, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _scheduler(tmp, env: dict | None = None):
+    """A scheduler program and its address (read from its scheduler file)."""
+    import json
+    import time
+
+    file = tmp / "scheduler.json"
+    proc = _start(["scheduler", "--scheduler-file", str(file), "--port", "0", "--no-dashboard"], tmp, env)
+    deadline = time.monotonic() + 60
+    while not file.is_file() or not file.read_text().strip():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.skip("could not start a Dask scheduler here")
+        time.sleep(0.2)
+    return proc, json.loads(file.read_text())["address"]
+
+
+def _workers(address: str, cwd, n: int, env: dict | None = None):
+    return _start(["worker", address, "--nworkers", str(n), "--nthreads", "1", "--no-dashboard", "--memory-limit", "0"], cwd, env)
+
+
+def _stop(*procs) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except Exception:  # noqa: BLE001 - a program that does not stop is killed
+            p.kill()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A scheduler with two worker processes started outside the project folder, the project
+    on their PYTHONPATH (as when it is installed on the cluster's machines)."""
+    pytest.importorskip("distributed")
+    import time
+
+    from dask.distributed import Client
+
+    tmp = tmp_path_factory.mktemp("cluster")
+    scheduler, address = _scheduler(tmp, {"PYTHONPATH": str(ROOT)})  # it unpickles the tasks
+    workers = _workers(address, tmp, 2, {"PYTHONPATH": str(ROOT)})
+    try:
+        with Client(address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        _stop(workers, scheduler)
+        time.sleep(0.5)
+
+
+def test_engine_a_dask_scheduler_of_its_own_gives_the_same_outputs(cluster, local_run, tmp_path):
+    result = _run(tmp_path, kind="dask", address=cluster, chunk_size=70)
+    assert result.manifest["engine"] == "dask"
+    for name in COMPARED:
+        assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+def test_engine_an_unreachable_scheduler_fails_before_any_work(tmp_path):
+    import socket
+
+    from pipeline.cli import main
+    from pipeline.errors import EngineError
+
+    pytest.importorskip("distributed")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(EngineError, match=rf"cannot reach the Dask scheduler at {address} \(engine.address, --scheduler\) within 1 s"):
+        _run(tmp_path / "out", kind="dask", address=address, connect_timeout_s=1)
+    # Nothing was fitted or written: the models are fitted after the connection.
+    assert not (tmp_path / "out" / "models").exists() and not (tmp_path / "out" / "manifest.json").exists()
+    # On the command line: exit code 6, one line naming the address.
+    import shutil
+
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")
+    yaml = tmp_path / "configs" / "cluster.yaml"
+    yaml.write_text((ROOT / "configs" / "hotel.yaml").read_text(encoding="utf-8") + "\nengine: {connect_timeout_s: 1, sample_size: 200}\n", encoding="utf-8")
+    code = main(["--config", str(yaml), "--input", str(SAMPLE), "--output-dir", str(tmp_path / "cli"), "--engine", "dask", "--scheduler", address, "--quiet"])
+    assert code == EngineError.exit_code == 6
+
+
+def test_engine_a_scheduler_address_that_is_no_address_is_a_config_error(tmp_path):
+    from pipeline.errors import ConfigError
+
+    pytest.importorskip("distributed")
+    with pytest.raises(ConfigError, match=r"\[engine -> address\] missing port number in address 'scheduler'"):
+        _run(tmp_path, kind="dask", address="scheduler")
+
+
+def test_engine_a_scheduler_without_workers_or_with_workers_that_lack_the_project(tmp_path):
+    from pipeline.errors import EngineError
+
+    pytest.importorskip("distributed")
+    with_project = {"PYTHONPATH": str(ROOT)}
+    scheduler, address = _scheduler(tmp_path, with_project)
+    workers = None
+    try:
+        with pytest.raises(EngineError, match=rf"the Dask scheduler at {address} \(engine.address, --scheduler\) has no workers \(waited 1 s\)"):
+            _run(tmp_path / "none", kind="dask", address=address, connect_timeout_s=1)
+        # A worker started elsewhere without the project on its path cannot import it.
+        workers = _workers(address, tmp_path, 1, {"PYTHONPATH": ""})
+        with pytest.raises(EngineError, match=r"a worker of the Dask scheduler at .* cannot run this project \(.*No module named 'pipeline'.*\): install the project"):
+            _run(tmp_path / "bare", kind="dask", address=address, connect_timeout_s=60)
+    finally:
+        _stop(*(p for p in (workers, scheduler) if p is not None))
+    # The scheduler unpickles the tasks: without the project it cannot either.
+    (tmp_path / "bare_scheduler").mkdir()
+    scheduler, address = _scheduler(tmp_path / "bare_scheduler", {"PYTHONPATH": ""})
+    workers = _workers(address, tmp_path, 1, with_project)
+    try:
+        with pytest.raises(EngineError, match=r"the Dask scheduler at .* cannot run this project's tasks \(.*No module named 'pipeline'.*\)"):
+            _run(tmp_path / "bare2", kind="dask", address=address, connect_timeout_s=60)
+    finally:
+        _stop(workers, scheduler)
+
+
+def test_engine_workers_without_the_configured_files_use_the_copies_sent_to_them(tmp_path):
+    """A worker on another machine lacks the lexicons and dictionaries: the partition context
+    carries them, and the worker builds its segmenter and matcher from copies."""
+    import shutil
+    from pathlib import Path
+
+    import pandas as pd
+
+    from pipeline.partition import PartitionContext, partition_resources, process_partition, release_resources
+    from pipeline.resources import with_worker_files, worker_files
+
+    here = tmp_path / "configs"
+    shutil.copytree(ROOT / "configs", here)
+    config = load_config(here / "hotel.yaml", {"input.path": str(SAMPLE), "output.dir": str(tmp_path / "out")})
+    files = worker_files(config)
+    assert {p.name for p in map(Path, files)} >= {"general.yaml", "hotel.yaml", "hotel_userdict.txt", "stopwords.txt"}
+    assert with_worker_files(config, files) is config  # on this machine the files are there as sent
+    # The worker's view: every configured file gone.
+    for path in files:
+        Path(path).unlink()
+    moved = with_worker_files(config, files)
+    used = [*moved.dimensions.lexicons, *moved.segment.user_dicts, *moved.segment.stopwords]
+    assert [p.name for p in used] == [Path(p).name for p in files]
+    assert all(p.is_file() and p.read_bytes() == files[str(orig)] for p, orig in zip(used, files))
+    # A partition scored with the copies equals the same partition scored with the files.
+    for path, data in files.items():
+        Path(path).write_bytes(data)
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).head(40)
+    frame = pd.DataFrame({"review_id": raw["id"], "text": raw["review"], "source_row": [str(i + 2) for i in range(len(raw))]}).astype("string")
+    stages = ["clean", "segment"]
+
+    def mentions(res, frame):
+        return [[res.matcher.match(c, t) for c, t in zip(cl, tk)] for cl, tk in zip(frame["clauses"], frame["clause_tokens"])]
+
+    release_resources()
+    try:
+        with_files = process_partition(frame, PartitionContext(config, stages, dt.date(2026, 11, 1), keep_frames=True))
+        expected = mentions(partition_resources(PartitionContext(config, stages, dt.date(2026, 11, 1))), with_files.frames["segment"])
+        for path in files:
+            Path(path).unlink()
+        release_resources()
+        ctx = PartitionContext(config, stages, dt.date(2026, 11, 1), keep_frames=True, files=files)
+        res = partition_resources(ctx)
+        assert res.matcher.lexicon.sources == tuple(map(str, moved.dimensions.lexicons))
+        sent = process_partition(frame, ctx)
+        found = mentions(res, sent.frames["segment"])
+    finally:
+        release_resources()
+    assert sent.rows_out == with_files.rows_out > 30
+    pd.testing.assert_frame_equal(sent.rejects, with_files.rejects)
+    pd.testing.assert_frame_equal(sent.frames["segment"], with_files.frames["segment"])
+    assert found == expected and sum(len(m) for r in found for m in r) > 10  # the lexicons were read
