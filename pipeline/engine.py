@@ -92,7 +92,15 @@ class DaskEngine:
             self._cluster = None
             self.client = connect(config.engine.address, config.engine.connect_timeout_s)
         else:
-            self._cluster = LocalCluster(n_workers=config.engine.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            import dask
+
+            # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_ set, which also turns
+            # off glibc's adaptive mmap threshold: every array of 128 KB or more is then mapped
+            # and unmapped afresh. Without it the partition stages ran about 10 % faster (100k
+            # reviews, 2 workers, three alternated runs each: sentiment 15.7 s against 17.6).
+            environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items() if k != "MALLOC_TRIM_THRESHOLD_"}
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                self._cluster = LocalCluster(n_workers=config.engine.workers, threads_per_worker=1, processes=True, dashboard_address=None)
             self.client = Client(self._cluster)
 
     def map(self, fn: Callable[[Any, Any], Any], items: Iterable[Any], context: Any) -> Iterator[Any]:

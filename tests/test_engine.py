@@ -211,6 +211,22 @@ def test_engine_a_stage_renumbering_rows_turns_the_reuse_off(local_run, tmp_path
         assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
 
 
+def test_engine_a_local_dask_cluster_keeps_the_allocator_adaptive():
+    """Its workers start without MALLOC_TRIM_THRESHOLD_ (which makes glibc map every large
+    array afresh), and still with one thread per numeric library."""
+    pytest.importorskip("distributed")
+    import os
+
+    from pipeline.engine import DaskEngine
+
+    engine = DaskEngine(load_config(ROOT / "configs" / "hotel.yaml", {"engine": {"kind": "dask", "workers": 1}}))
+    try:
+        env = engine.client.run(lambda: {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")})
+    finally:
+        engine.close()
+    assert list(env.values()) == [{"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}]
+
+
 # --- a Dask cluster of its own: a scheduler and workers started as separate programs ---------
 
 
