@@ -70,7 +70,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument("--actions-return", type=Path, help="actions file staff filled in (xlsx or csv: status, closed_at); overrides feedback.actions_return")
     p.add_argument("--engine", choices=["local", "processes", "dask"], help="where partitions run; overrides engine.kind")
     p.add_argument("--workers", type=int, help="worker processes for --engine processes or a Dask LocalCluster; overrides engine.workers")
-    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) for --engine dask; overrides engine.address")
+    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): the run's partitions go to its workers (implies --engine dask); overrides engine.address")
     p.add_argument("--full", action="store_true", help="reprocess every review, not only those new or changed since earlier runs")
     p.add_argument("--run-date", type=dt.date.fromisoformat, help="date due dates count from when a review has none (YYYY-MM-DD; default today)")
     p.add_argument("--log-file", type=Path, help="also log here (default: <output-dir>/run.log)")
@@ -83,6 +83,11 @@ def _overrides(args: argparse.Namespace) -> dict:
 
     flags = {"id": "id_column", "date": "date_column", "rating": "rating_column"}
     required = [f for f, attr in flags.items() if getattr(args, attr, None)]
+    engine, scheduler = getattr(args, "engine", None), getattr(args, "scheduler", None)
+    if scheduler:
+        if engine not in (None, "dask"):
+            raise ConfigError(f"--scheduler sends the partitions to a Dask cluster: it needs --engine dask, not --engine {engine}")
+        engine = "dask"
     return {
         "input.required_columns": required or None,
         "input.path": path(getattr(args, "input", None)),
@@ -94,7 +99,7 @@ def _overrides(args: argparse.Namespace) -> dict:
         "topics.retrain": True if getattr(args, "retrain_topics", False) else None,
         "output.incremental": False if getattr(args, "full", False) else None,
         "feedback.actions_return": path(getattr(args, "actions_return", None)),
-        "engine.kind": getattr(args, "engine", None),
+        "engine.kind": engine,
         "engine.workers": getattr(args, "workers", None),
         "engine.address": getattr(args, "scheduler", None),
     }

@@ -128,7 +128,8 @@ def connect(address: str, timeout: float):
     Raises:
         ConfigError: ``address`` is not a Dask address.
         EngineError: the scheduler does not answer within ``timeout`` seconds, has no worker
-            after as long again, or a worker cannot import this project or runs other code.
+            after as long again, or cannot import this project, or a worker cannot import it
+            or runs other code of it.
     """
     from dask.distributed import Client
 

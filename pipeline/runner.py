@@ -124,6 +124,8 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
         if config.engine.kind is EngineKind.dask and config.engine.address and set(stages) & set(PARTITION_STAGES):
             remote = make_engine(config)
             stack.callback(remote.close)
+        elif config.engine.address and config.engine.kind is not EngineKind.dask:
+            logger.warning("engine.address %s is not used: engine.kind is %s (set it to dask, or pass --scheduler)", config.engine.address, config.engine.kind.value)
         t = time.perf_counter()
         res = build_resources(config, stages, run_date or dt.date.today())
         run.timings["load_resources"] = round(time.perf_counter() - t, 3)

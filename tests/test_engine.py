@@ -318,8 +318,17 @@ def test_engine_an_unreachable_scheduler_fails_before_any_work(tmp_path):
     shutil.copytree(ROOT / "configs", tmp_path / "configs")
     yaml = tmp_path / "configs" / "cluster.yaml"
     yaml.write_text((ROOT / "configs" / "hotel.yaml").read_text(encoding="utf-8") + "\nengine: {connect_timeout_s: 1, sample_size: 200}\n", encoding="utf-8")
-    code = main(["--config", str(yaml), "--input", str(SAMPLE), "--output-dir", str(tmp_path / "cli"), "--engine", "dask", "--scheduler", address, "--quiet"])
-    assert code == EngineError.exit_code == 6
+    args = ["--config", str(yaml), "--input", str(SAMPLE), "--output-dir", str(tmp_path / "cli"), "--scheduler", address, "--quiet"]
+    assert main(args) == EngineError.exit_code == 6  # --scheduler alone means --engine dask
+    assert main([*args, "--engine", "processes"]) == 2  # and contradicts another engine
+
+
+def test_engine_an_address_the_engine_does_not_use_is_a_warning(tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="pipeline.runner"):
+        _run(tmp_path, kind="local", address="tcp://127.0.0.1:1")
+    assert "engine.address tcp://127.0.0.1:1 is not used: engine.kind is local" in caplog.text
 
 
 def test_engine_a_scheduler_address_that_is_no_address_is_a_config_error(tmp_path):
