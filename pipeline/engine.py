@@ -64,17 +64,35 @@ class ProcessEngine:
         self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(payload,))
         pending: deque = deque()
         limit = 2 * self.workers
+        done = 0
         for item in items:
             pending.append(self._pool.submit(_call_in_worker, fn, item))
             if len(pending) >= limit:
-                yield pending.popleft().result()
+                done += 1
+                yield _pool_result(pending.popleft(), done)
         while pending:
-            yield pending.popleft().result()
+            done += 1
+            yield _pool_result(pending.popleft(), done)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+# What to do when a worker dies under a partition: memory is the usual reason.
+_DIED_HINT = "no output was replaced; rerun, with fewer engine.workers or a smaller engine.chunk_size if memory is short"
+
+
+def _pool_result(future, number: int) -> Any:
+    """The result of partition ``number``; a worker that died under it (killed, out of memory)
+    is an :class:`EngineError`, not a traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise EngineError(f"a worker process of the pool ended abruptly (killed, or out of memory?) before partition {number} came back: {_DIED_HINT}") from exc
 
 
 class DaskEngine:
@@ -107,17 +125,38 @@ class DaskEngine:
         ctx = self.client.scatter(context, broadcast=True)
         pending: deque = deque()
         limit = 2 * max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
+        done = 0
         for item in items:
             pending.append(self.client.submit(fn, item, ctx, pure=False))
             if len(pending) >= limit:
-                yield pending.popleft().result()
+                done += 1
+                yield _dask_result(pending.popleft(), done)
         while pending:
-            yield pending.popleft().result()
+            done += 1
+            yield _dask_result(pending.popleft(), done)
 
     def close(self) -> None:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _dask_result(future, number: int) -> Any:
+    """The result of partition ``number``. Dask runs a task again when its worker dies, up to
+    ``distributed.scheduler.allowed-failures`` times; after that it gives up on the task
+    (KilledWorker) and may cancel others whose results that worker held: an
+    :class:`EngineError` either way."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except (KilledWorker, CancelledError) as exc:
+        raise EngineError(
+            f"Dask workers died (killed, or out of memory?) before partition {number} came back, and Dask gave up on it "
+            f"({type(exc).__name__}; distributed.scheduler.allowed-failures): {_DIED_HINT}"
+        ) from exc
 
 
 def connect(address: str, timeout: float):

@@ -227,6 +227,42 @@ def test_engine_a_local_dask_cluster_keeps_the_allocator_adaptive():
     assert list(env.values()) == [{"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}]
 
 
+def _dies_on_two(item, context):
+    """A partition function whose worker dies (as when killed, or out of memory) on item 2."""
+    import os
+
+    if item == 2:
+        os._exit(1)
+    return item * 10
+
+
+@pytest.mark.parametrize("kind", ["processes", "dask"])
+def test_engine_a_worker_that_dies_under_a_partition_is_an_engine_error(kind):
+    from pipeline.engine import DaskEngine, ProcessEngine
+    from pipeline.errors import EngineError
+
+    config = load_config(ROOT / "configs" / "hotel.yaml", {"engine": {"kind": kind, "workers": 1}})
+    if kind == "processes":
+        engine, message = ProcessEngine(config), r"a worker process of the pool ended abruptly \(killed, or out of memory\?\) before partition 2 came back"
+    else:
+        pytest.importorskip("distributed")
+        import dask
+
+        with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # no second worker to die
+            engine = DaskEngine(config)
+        # The worker that died held partition 1's result too: which one fails first is Dask's choice.
+        message = r"Dask workers died \(killed, or out of memory\?\) before partition [12] came back, and Dask gave up on it \((KilledWorker|FutureCancelledError); distributed.scheduler.allowed-failures\)"
+    results = []
+    try:
+        with pytest.raises(EngineError, match=message + ": no output was replaced; rerun, with fewer engine.workers"):
+            for r in engine.map(_dies_on_two, [1, 2, 3], None):
+                results.append(r)
+    finally:
+        engine.close()
+    # The pool had returned the partition before it; Dask may have lost it with the worker.
+    assert results == [10] if kind == "processes" else results in ([], [10])
+
+
 # --- a Dask cluster of its own: a scheduler and workers started as separate programs ---------
 
 
