@@ -1,8 +1,9 @@
 """Command line: ``python run.py [flags]`` runs the pipeline; subcommands do the rest.
 
 Exit codes: 0 success; 2 bad config or flags; 3 unreadable input or missing column;
-4 a stage failed; 5 another run holds the lock; 6 the Dask scheduler cannot be reached, has
-no workers, or its workers cannot run this project; 1 any other expected failure;
+4 a stage failed; 5 another run holds the lock; 6 the engine could not run the partitions
+(a Dask scheduler that cannot be reached, has no workers or workers that cannot run this
+project; a worker that died under a partition); 1 any other expected failure;
 70 an unexpected internal error (a bug: the log has the traceback); 141 the reader of
 stdout went away (``| head``), as for a program killed by SIGPIPE.
 """
@@ -33,7 +34,7 @@ EPILOG = """subcommands (python run.py SUBCOMMAND --help for their flags):
   evaluate-dimensions  per-dimension precision/recall/F1 and polarity accuracy on aspect labels
   suggest-terms        propose new lexicon terms from a corpus, for a person to review
 
-exit codes: 0 ok, 2 bad config or flags, 3 bad input, 4 stage failure, 5 locked, 6 Dask cluster unusable, 1 other, 70 internal error, 141 stdout closed
+exit codes: 0 ok, 2 bad config or flags, 3 bad input, 4 stage failure, 5 locked, 6 engine failure (cluster unusable, a worker died), 1 other, 70 internal error, 141 stdout closed
 """
 
 

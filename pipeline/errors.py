@@ -59,6 +59,7 @@ class LockError(PipelineError):
 
 class EngineError(PipelineError):
     """The configured engine cannot run the partitions: the Dask scheduler cannot be reached
-    or has no workers, or its workers cannot run this project's code."""
+    or has no workers, its workers cannot run this project's code, or a worker died under a
+    partition (killed, out of memory)."""
 
     exit_code = 6

@@ -263,6 +263,38 @@ def test_engine_a_worker_that_dies_under_a_partition_is_an_engine_error(kind):
     assert results == [10] if kind == "processes" else results in ([], [10])
 
 
+def _dies_on_a_later_chunk(df, ctx):
+    """The partition function, but its worker dies (as when the system kills it) on the chunk
+    that holds the dump's last rows."""
+    import os
+
+    from pipeline.partition import StartedPartition, process_partition
+
+    if not isinstance(df, StartedPartition) and int(df["source_row"].astype(int).max()) > 250:
+        os._exit(1)
+    return process_partition(df, ctx)
+
+
+def test_engine_a_run_whose_worker_dies_replaces_no_output(local_run, tmp_path, monkeypatch):
+    import shutil
+
+    from pipeline import runner
+    from pipeline.errors import EngineError
+
+    out = tmp_path / "out"
+    shutil.copytree(local_run, out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.suffix in (".csv", ".json", ".parquet", ".xlsx", ".html")}
+    monkeypatch.setattr(runner, "process_partition", _dies_on_a_later_chunk)
+    config = load_config(
+        ROOT / "configs" / "hotel.yaml",
+        {"input.path": str(SAMPLE), "output.dir": str(out), "output.incremental": False, "engine": {"kind": "processes", "workers": 2, "chunk_size": 20, "sample_size": 200}},
+    )
+    with pytest.raises(EngineError, match="a worker process of the pool ended abruptly"):
+        run_pipeline(config, run_date=dt.date(2026, 11, 1))
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.suffix in (".csv", ".json", ".parquet", ".xlsx", ".html")}
+    assert after == before
+
+
 # --- a Dask cluster of its own: a scheduler and workers started as separate programs ---------
 
 
