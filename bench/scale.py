@@ -147,15 +147,23 @@ def _pss_mb(pid: int) -> float:
 
 
 def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process under it. A process's children are listed per thread that
+    started them: a Dask LocalCluster starts its workers from its event-loop thread, not the
+    main one."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
         out.append(p)
         try:
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo.extend(int(c) for c in f.read().split())
+            threads = os.listdir(f"/proc/{p}/task")
         except OSError:
-            pass
+            continue
+        for t in threads:
+            try:
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+            except OSError:
+                pass
     return out
 
 
