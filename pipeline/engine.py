@@ -2,7 +2,9 @@
 
 Every engine maps the same pure partition function over the dump's chunks, in order, with
 at most a few chunks in flight (bounded memory). Workers build their own segmenter and
-matcher from the config and receive the fitted models once.
+matcher from the config and receive the fitted models once. A Dask scheduler named in the
+config is connected to and checked (:func:`connect`) before the run loads or fits anything;
+a worker that dies under a partition ends the run with an :class:`EngineError`.
 """
 
 from __future__ import annotations
@@ -174,7 +176,10 @@ def connect(address: str, timeout: float):
 
     where = f"the Dask scheduler at {address} (engine.address, --scheduler)"
     _reachable(address, timeout, where)
-    client = Client(address, timeout=timeout, set_as_default=False)
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:  # it answered a moment ago, then went away
+        raise EngineError(f"lost {where} while connecting ({exc}): is it restarting? Run again") from exc
     try:
         try:
             client.wait_for_workers(1, timeout=timeout)
