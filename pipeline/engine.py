@@ -221,15 +221,9 @@ _SCORING_PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "scikit-learn", "jie
 def worker_facts() -> dict[str, Any]:
     """What a worker runs: the digest of this project's code and the versions of the packages
     that decide the scores (compared with the client's by :func:`connect`)."""
-    from importlib import metadata
+    from pipeline.outputs import package_versions
 
-    versions = {}
-    for name in _SCORING_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return {"code": code_digest(), "versions": versions}
+    return {"code": code_digest(), "versions": package_versions(_SCORING_PACKAGES)}
 
 
 def code_digest() -> str:

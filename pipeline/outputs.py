@@ -92,14 +92,19 @@ def write_outputs(out_dir: Path, res: Resources, run: RunState, counts: dict[str
     batch.run()
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
+def package_versions(names: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """The installed version of each distribution in ``names`` ("not installed" when absent)."""
+    out = {}
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def _versions() -> dict[str, str]:
+    return {"python": platform.python_version(), **package_versions(PACKAGES)}
 
 
 def build_manifest(run: RunState, res: Resources, counts: dict[str, int]) -> dict[str, Any]:

@@ -98,8 +98,9 @@ def with_worker_files(config: Config, files: dict[str, bytes] | None) -> Config:
     paths point at copies of the sent files, written once under the temporary folder in a
     folder named by their digest. A copy keeps its file's name (lexicon hits name it)."""
     import hashlib
-    import os
     import tempfile
+
+    from pipeline.io import write_bytes_atomic
 
     if not files:
         return config
@@ -114,11 +115,7 @@ def with_worker_files(config: Config, files: dict[str, bytes] | None) -> Config:
         folder = Path(tempfile.gettempdir()) / "review-pipeline-files" / hashlib.sha256(path.encode() + b"\0" + data).hexdigest()[:20]
         copy = folder / p.name
         if not (copy.is_file() and copy.read_bytes() == data):
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, copy)  # workers on one machine may write the same copy at once
+            write_bytes_atomic(copy, data)  # workers on one machine may write the same copy at once
         moved[path] = str(copy)
     if not moved:
         return config
