@@ -3,8 +3,9 @@
 Every engine maps the same pure partition function over the dump's chunks, in order, with
 at most a few chunks in flight (bounded memory). Workers build their own segmenter and
 matcher from the config and receive the fitted models once. A Dask scheduler named in the
-config is connected to and checked (:func:`connect`) before the run loads or fits anything;
-a worker that dies under a partition ends the run with an :class:`EngineError`.
+config is connected to and checked (:func:`connect`) before the run loads or fits anything,
+and each of its partitions checks that its worker runs the run's code (a worker may join
+later); a worker that dies under a partition ends the run with an :class:`EngineError`.
 """
 
 from __future__ import annotations
@@ -227,7 +228,10 @@ def worker_facts() -> dict[str, Any]:
 
 
 def code_digest() -> str:
-    """A digest of this project's Python code (the ``pipeline`` package's files)."""
+    """A digest of this project's Python code (the ``pipeline`` package's files), read once
+    per process: every partition a worker runs on another machine asks for it."""
+    if _CODE_DIGEST:
+        return _CODE_DIGEST[0]
     import hashlib
     from pathlib import Path
 
@@ -237,7 +241,24 @@ def code_digest() -> str:
         h.update(path.relative_to(root).as_posix().encode())
         h.update(b"\0")
         h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    _CODE_DIGEST.append(h.hexdigest()[:16])
+    return _CODE_DIGEST[0]
+
+
+_CODE_DIGEST: list[str] = []
+
+
+def worker_name() -> str:
+    """The Dask worker running this task (its address), or else this host and process."""
+    import os
+    import socket
+
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()} (pid {os.getpid()})"
 
 
 def _check_workers(client, where: str) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.arrowops import compact
 from pipeline.config import Config
-from pipeline.errors import StageError
+from pipeline.errors import EngineError, StageError
 from pipeline.stages import STAGE_NAMES, STAGES
 from pipeline.stages.base import REJECT_COL, Resources
 
@@ -83,6 +83,11 @@ class PartitionContext:
     # The files the segmenter and matcher are built from, by configured path, for workers on
     # other machines (a Dask scheduler's); None where the workers share this machine's files.
     files: dict[str, bytes] | None = None
+    # The digest of the code that fitted the models (:func:`pipeline.engine.code_digest`), for
+    # workers on other machines: each partition checks that its worker runs the same code, so
+    # a worker that joined the cluster after the run's check cannot score differently. None
+    # where the workers share this machine's code.
+    code: str | None = None
 
 
 @dataclass
@@ -201,12 +206,28 @@ def process_partition(df: pd.DataFrame | StartedPartition, ctx: PartitionContext
         was the input), the rejects of every stage, and per-stage frames when
         ``ctx.keep_frames``.
     """
+    if ctx.code is not None:
+        _check_code(ctx.code)
     with fewer_collections():
         res = partition_resources(ctx)
         if isinstance(df, StartedPartition):
             frame, done = df.load()
             return finish_partition(frame, ctx.stages[df.next :], res, ctx.keep_frames, done)
         return finish_partition(df, ctx.stages, res, ctx.keep_frames)
+
+
+def _check_code(expected: str) -> None:
+    """Raise :class:`EngineError` when this worker runs other code of the project than the
+    digest ``expected`` (the run's)."""
+    from pipeline.engine import code_digest, worker_name
+
+    mine = code_digest()
+    if mine != expected:
+        raise EngineError(
+            f"Dask worker {worker_name()} runs other code of this project (digest {mine}) than the run's machine ({expected}); "
+            "it joined the cluster after the run's check, or its files changed since: install the same version on every worker, "
+            "so every partition is scored alike. No output was replaced"
+        )
 
 
 def finish_partition(df: pd.DataFrame, stages: list[str], res: Resources, keep_frames: bool, done: PartitionResult | None = None) -> PartitionResult:

@@ -30,7 +30,7 @@ from pipeline import io
 from pipeline.accounting import RunState, drop_already_processed, make_pairs, settle_counts
 from pipeline.arrowops import compact, concat_compact
 from pipeline.config import Config, EngineKind
-from pipeline.engine import make_engine
+from pipeline.engine import code_digest, make_engine
 from pipeline.errors import ConfigError, InputError, StageError
 from pipeline.outputs import build_manifest, load_store, write_outputs
 from pipeline.partition import (
@@ -146,7 +146,8 @@ def run_pipeline(config: Config, *, start: str | None = None, end: str | None = 
             collected = _collected(_collector(run, keep), keep)
         else:
             files = worker_files(config) if remote is not None else None  # its workers may not have them
-            ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep, files)
+            code = code_digest() if remote is not None else None  # nor this machine's code, if they joined late
+            ctx = PartitionContext(config, part_stages, res.run_date, res.sentiment_model, res.sentiment_prior, res.topic_model, res.topic_dimensions, keep, files, code)
             # The chunks the fit sample covered go out with their first stages done; each chunk
             # is let go of here once handed over.
             rest = head[len(started) :]

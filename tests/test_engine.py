@@ -486,3 +486,81 @@ def test_engine_workers_without_the_configured_files_use_the_copies_sent_to_them
     pd.testing.assert_frame_equal(sent.rejects, with_files.rejects)
     pd.testing.assert_frame_equal(sent.frames["segment"], with_files.frames["segment"])
     assert found == expected and sum(len(m) for r in found for m in r) > 10  # the lexicons were read
+
+
+def _other_code(tmp) -> str:
+    """A copy of the project's code with one file changed (as a worker with another version
+    of it has), and its digest; the folder to put on a worker's PYTHONPATH is ``tmp``."""
+    import shutil
+
+    shutil.copytree(ROOT / "pipeline", tmp / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    text = tmp / "pipeline" / "text.py"
+    text.write_text(text.read_text(encoding="utf-8") + "\n# another version\n", encoding="utf-8")
+    return str(tmp)
+
+
+def test_engine_a_partition_checks_that_its_worker_runs_the_runs_code(tmp_path):
+    """A partition sent with the run's code digest (to workers on other machines) refuses to
+    run on a worker whose code differs; without a digest, or with its own, it runs."""
+    import pandas as pd
+
+    from pipeline.engine import code_digest
+    from pipeline.errors import EngineError
+    from pipeline.partition import PartitionContext, process_partition, release_resources
+
+    config = load_config(ROOT / "configs" / "hotel.yaml", {"input.path": str(SAMPLE), "output.dir": str(tmp_path / "out")})
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).head(5)
+    frame = pd.DataFrame({"review_id": raw["id"], "text": raw["review"], "source_row": [str(i + 2) for i in range(len(raw))]}).astype("string")
+    day = dt.date(2026, 11, 1)
+    try:
+        assert process_partition(frame, PartitionContext(config, ["clean"], day, code=code_digest())).rows_out == 5
+        assert process_partition(frame, PartitionContext(config, ["clean"], day)).rows_out == 5
+        with pytest.raises(EngineError, match=rf"runs other code of this project \(digest {code_digest()}\) than the run's machine \(0123456789abcdef\); it joined the cluster after"):
+            process_partition(frame, PartitionContext(config, ["clean"], day, code="0123456789abcdef"))
+    finally:
+        release_resources()
+
+
+def test_engine_a_worker_with_other_code_is_refused_before_and_after_the_check(tmp_path, monkeypatch):
+    """A worker running another version of the project is refused when the run connects; one
+    that joins after that check is refused by the first partition it runs, and no output is
+    written."""
+    import time
+
+    from pipeline import engine
+    from pipeline.errors import EngineError
+
+    pytest.importorskip("distributed")
+    with_project = {"PYTHONPATH": str(ROOT)}
+    (tmp_path / "other").mkdir()
+    other = {"PYTHONPATH": _other_code(tmp_path / "other")}
+    scheduler, address = _scheduler(tmp_path, with_project)
+    procs = [scheduler]
+    try:
+        procs.append(_workers(address, tmp_path, 1, other))
+        with pytest.raises(EngineError, match=r"worker\(s\) tcp://.* of the Dask scheduler at .* run other code of this project than this machine"):
+            _run(tmp_path / "before", kind="dask", address=address, connect_timeout_s=60)
+        _stop(procs.pop())
+        procs.append(_workers(address, tmp_path, 1, with_project))
+        connect = engine.connect
+
+        def connect_then_swap(address, timeout):
+            # The check passes on the worker with the project's code; then a worker with other
+            # code joins and the checked one leaves, so every partition goes to the newcomer.
+            client = connect(address, timeout)
+            checked = set(client.scheduler_info()["workers"])
+            procs.append(_workers(address, tmp_path, 1, other))
+            client.wait_for_workers(2, timeout=120)
+            client.retire_workers(list(checked), close_workers=True)
+            deadline = time.monotonic() + 60
+            while set(client.scheduler_info()["workers"]) & checked and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert len(client.scheduler_info()["workers"]) == 1 and not set(client.scheduler_info()["workers"]) & checked
+            return client
+
+        monkeypatch.setattr(engine, "connect", connect_then_swap)
+        with pytest.raises(EngineError, match=r"Dask worker tcp://\S+ runs other code of this project \(digest \w+\) than the run's machine \(\w+\); it joined the cluster after the run's check"):
+            _run(tmp_path / "after", kind="dask", address=address, connect_timeout_s=60)
+        assert not (tmp_path / "after" / "manifest.json").exists() and not (tmp_path / "after" / "classified_feedback.csv").exists()
+    finally:
+        _stop(*reversed(procs))
