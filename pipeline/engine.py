@@ -11,7 +11,10 @@ later); a worker that dies under a partition ends the run with an :class:`Engine
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterable, Iterator
@@ -24,12 +27,49 @@ logger = logging.getLogger(__name__)
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(payload: bytes) -> None:
-    """Process-pool initializer: unpickle the context once per worker."""
+def _init_worker(payload: bytes, parent: int) -> None:
+    """Process-pool initializer: end with ``parent``, unpickle the context once per worker."""
     from pipeline.resources import lean_arrow_memory
 
+    exit_with_parent(parent)
     lean_arrow_memory()
     _WORKER["context"] = pickle.loads(payload)
+
+
+# How often a pool worker looks whether the run that started it is still there.
+PARENT_CHECK_S = 0.5
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool-worker initializer: end this process within ``PARENT_CHECK_S`` of the end of
+    process ``parent`` (the run that started the pool), however that ended.
+
+    A run killed by a signal (a cron job's time limit, ``kill``, the out-of-memory killer)
+    cannot close its pool, and its idle workers wait on the pool's queue for ever: each one
+    kept its memory (hundreds of MB with the models) until someone killed it by hand. A
+    thread of the worker watches its parent process instead (POSIX only; elsewhere a no-op).
+    """
+    if os.name != "posix":
+        return
+    started_by = os.getppid()
+
+    def gone() -> bool:
+        if os.getppid() != started_by:
+            return True  # orphaned: adopted by init or a subreaper
+        try:
+            os.kill(parent, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+        return False
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _call_in_worker(fn: Callable, item: Any) -> Any:
@@ -64,7 +104,7 @@ class ProcessEngine:
 
     def map(self, fn: Callable[[Any, Any], Any], items: Iterable[Any], context: Any) -> Iterator[Any]:
         payload = pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(payload,))
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(payload, os.getpid()))
         pending: deque = deque()
         limit = 2 * self.workers
         done = 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pytest
 
@@ -564,3 +566,54 @@ def test_engine_a_worker_with_other_code_is_refused_before_and_after_the_check(t
         assert not (tmp_path / "after" / "manifest.json").exists() and not (tmp_path / "after" / "classified_feedback.csv").exists()
     finally:
         _stop(*reversed(procs))
+
+
+_POOL_SCRIPT = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from pipeline.config import load_config
+from pipeline.engine import ProcessEngine
+
+def work(item, context):
+    print(os.getpid(), flush=True)
+    time.sleep(300)
+
+config = load_config(sys.argv[2], {"engine": {"kind": "processes", "workers": 2}})
+for _ in ProcessEngine(config).map(work, [1, 2], None):
+    pass
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting for its parent to read it does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_engine_pool_workers_end_with_a_run_that_was_killed(tmp_path):
+    """A run killed by a signal cannot close its pool: its workers notice and end, instead of
+    waiting on the pool's queue for ever with their memory."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "pool.py"
+    script.write_text(_POOL_SCRIPT, encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(script), str(ROOT), str(ROOT / "configs" / "hotel.yaml")], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(run.stdout.readline()) for _ in range(2)]  # both busy with a partition
+        assert all(map(_alive, workers)) and len(set(workers)) == 2
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "pool workers outlived the killed run"

@@ -247,9 +247,11 @@ class TopicModel:
             return [_fit_one(k, *args) for k in ks]
         from concurrent.futures import ProcessPoolExecutor
 
+        from pipeline.engine import exit_with_parent
+
         # A pool of its own, closed once the candidates are fitted: no idle worker stays
-        # behind holding memory while the partitions run.
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # behind holding memory while the partitions run (nor after a run killed meanwhile).
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             return list(pool.map(_fit_one, ks, *(itertools.repeat(a, len(ks)) for a in args)))
 
     def _set_fitted(self, backend: LdaBackend | NmfBackend, counts: sp.csr_matrix, presence: sp.csc_matrix, term_prob: np.ndarray) -> None:
