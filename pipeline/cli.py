@@ -4,8 +4,10 @@ Exit codes: 0 success; 2 bad config or flags; 3 unreadable input or missing colu
 4 a stage failed; 5 another run holds the lock; 6 the engine could not run the partitions
 (a Dask scheduler that cannot be reached, has no workers or workers that cannot run this
 project; a worker that died under a partition); 1 any other expected failure;
-70 an unexpected internal error (a bug: the log has the traceback); 141 the reader of
-stdout went away (``| head``), as for a program killed by SIGPIPE.
+70 an unexpected internal error (a bug: the log has the traceback); 130 interrupted
+(Ctrl-C); 141 the reader of stdout went away (``| head``), as for a program killed by
+SIGPIPE; 143 terminated (SIGTERM: a cron time limit, ``kill``), after the run let go of
+its workers and its lock and said so in its log.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import argparse
 import datetime as dt
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +30,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.yaml"
 EXIT_INTERNAL = 70
 EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread so the run unwinds (its engine closed, its
+    lock released, temporary files removed) instead of ending where it stood. Not an
+    ``Exception``, so that no ``except Exception`` on the way swallows it."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
 
 EPILOG = """subcommands (python run.py SUBCOMMAND --help for their flags):
   validate             check a config (and its dictionaries and lexicons) without running
@@ -34,7 +49,7 @@ EPILOG = """subcommands (python run.py SUBCOMMAND --help for their flags):
   evaluate-dimensions  per-dimension precision/recall/F1 and polarity accuracy on aspect labels
   suggest-terms        propose new lexicon terms from a corpus, for a person to review
 
-exit codes: 0 ok, 2 bad config or flags, 3 bad input, 4 stage failure, 5 locked, 6 engine failure (cluster unusable, a worker died), 1 other, 70 internal error, 141 stdout closed
+exit codes: 0 ok, 2 bad config or flags, 3 bad input, 4 stage failure, 5 locked, 6 engine failure (cluster unusable, a worker died), 1 other, 70 internal error, 130 interrupted, 141 stdout closed, 143 terminated (SIGTERM)
 """
 
 
@@ -193,10 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point for ``run.py``; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _register_optional()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return SUBCOMMANDS[argv[0]](argv[1:])
         return cmd_run(argv)
+    except Terminated:
+        logger.info("terminated (SIGTERM) before the run finished: rerun to complete it")  # the log file keeps it
+        print("error: terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED
     except PipelineError as exc:
         logger.debug("failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
@@ -214,3 +236,6 @@ def main(argv: list[str] | None = None) -> int:
         logger.exception("internal error")
         print(f"internal error: {type(exc).__name__}: {exc} (see the log for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

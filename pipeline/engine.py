@@ -48,7 +48,12 @@ def exit_with_parent(parent: int) -> None:
     cannot close its pool, and its idle workers wait on the pool's queue for ever: each one
     kept its memory (hundreds of MB with the models) until someone killed it by hand. A
     thread of the worker watches its parent process instead (POSIX only; elsewhere a no-op).
+    The worker also drops the run's SIGTERM handler it inherited (see ``pipeline.cli``): a
+    worker told to stop stops, and the run sees a worker that died.
     """
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if os.name != "posix":
         return
     started_by = os.getppid()

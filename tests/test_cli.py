@@ -109,3 +109,41 @@ def test_cli_stdout_closed_early_is_no_internal_error():
     err = proc.stderr.read()
     assert proc.wait() == 141
     assert "internal error" not in err and "BrokenPipeError" not in err
+
+
+def test_cli_sigterm_unwinds_the_run_and_exits_143(tmp_path, capsys, monkeypatch):
+    """SIGTERM (a cron time limit, ``kill``) ends the run with exit code 143 and a line in its
+    log, after it closed its pool and let go of its lock; the outputs of the run before stay
+    as they were, and the next run completes."""
+    import multiprocessing
+    import os
+    import shutil
+    import signal
+
+    from pipeline import runner
+
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")
+    yaml = tmp_path / "configs" / "pooled.yaml"
+    yaml.write_text((ROOT / "configs" / "hotel.yaml").read_text(encoding="utf-8") + "\nengine: {sample_size: 200, chunk_size: 20}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["--config", str(yaml), "--input", str(ROOT / "data" / "sample" / "hotel_reviews.csv"), "--output-dir", str(out), "--quiet"]
+    assert main([*args, "--run-date", "2026-11-01"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name not in ("run.log", "manifest.json", "state.sqlite")}
+    collect = runner._collect
+
+    def terminated_after_the_first_partition(*a, **k):
+        collect(*a, **k)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(runner, "_collect", terminated_after_the_first_partition)
+    handler = signal.getsignal(signal.SIGTERM)
+    capsys.readouterr()
+    assert main([*args, "--run-date", "2026-11-08", "--full", "--engine", "processes", "--workers", "2"]) == 143
+    assert capsys.readouterr().err.strip() == "error: terminated (SIGTERM)"
+    assert signal.getsignal(signal.SIGTERM) is handler  # the handler was the run's only
+    assert not multiprocessing.active_children()  # the pool was closed
+    assert not (out / ".run.lock").exists()
+    assert "terminated (SIGTERM) before the run finished: rerun to complete it" in (out / "run.log").read_text(encoding="utf-8")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name not in ("run.log", "manifest.json", "state.sqlite")} == before
+    monkeypatch.setattr(runner, "_collect", collect)
+    assert main([*args, "--run-date", "2026-11-08", "--full", "--engine", "processes", "--workers", "2"]) == 0
