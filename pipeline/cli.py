@@ -208,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point for ``run.py``; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _register_optional()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Only the main thread may set a handler (a run started from another thread keeps the
+    # process's own); the one found is put back on the way out.
+    own = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if own else None
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return SUBCOMMANDS[argv[0]](argv[1:])
@@ -237,5 +238,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(exc).__name__}: {exc} (see the log for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if own:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import threading
 import time
 from collections import deque
@@ -51,8 +52,6 @@ def exit_with_parent(parent: int) -> None:
     The worker also drops the run's SIGTERM handler it inherited (see ``pipeline.cli``): a
     worker told to stop stops, and the run sees a worker that died.
     """
-    import signal
-
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if os.name != "posix":
         return
@@ -295,7 +294,6 @@ _CODE_DIGEST: list[str] = []
 
 def worker_name() -> str:
     """The Dask worker running this task (its address), or else this host and process."""
-    import os
     import socket
 
     try:
