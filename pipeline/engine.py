@@ -153,9 +153,13 @@ class DaskEngine:
         except ImportError as exc:
             raise ConfigError("[engine -> kind] dask needs the 'distributed' package: pip install -r requirements.txt") from exc
         self.config = config
+        # Workers whose package versions were compared with this machine's: those the
+        # connection checked, then each that joins later, at its first partition.
+        self._checked: set[str] = set()
         if config.engine.address:
             self._cluster = None
             self.client = connect(config.engine.address, config.engine.connect_timeout_s)
+            self._checked.update(self.client.scheduler_info().get("workers", {}))
         else:
             import dask
 
@@ -177,10 +181,20 @@ class DaskEngine:
             pending.append(self.client.submit(fn, item, ctx, pure=False))
             if len(pending) >= limit:
                 done += 1
-                yield _dask_result(pending.popleft(), done)
+                yield self._checked_result(pending.popleft(), done)
         while pending:
             done += 1
-            yield _dask_result(pending.popleft(), done)
+            yield self._checked_result(pending.popleft(), done)
+
+    def _checked_result(self, future, number: int) -> Any:
+        """Partition ``number``'s result, after a warning if it ran on a worker that joined
+        after the connection's check with other package versions (once per worker)."""
+        result = _dask_result(future, number)
+        worker = getattr(result, "worker", None)
+        if worker is not None and worker[0] not in self._checked:
+            self._checked.add(worker[0])
+            _warn_versions(worker[0], worker[1], worker_versions())
+        return result
 
     def close(self) -> None:
         self.client.close()
@@ -266,9 +280,19 @@ _SCORING_PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "scikit-learn", "jie
 def worker_facts() -> dict[str, Any]:
     """What a worker runs: the digest of this project's code and the versions of the packages
     that decide the scores (compared with the client's by :func:`connect`)."""
-    from pipeline.outputs import package_versions
+    return {"code": code_digest(), "versions": worker_versions()}
 
-    return {"code": code_digest(), "versions": package_versions(_SCORING_PACKAGES)}
+
+def worker_versions() -> dict[str, str]:
+    """The versions of the packages that decide the scores, in this process (read once)."""
+    if not _VERSIONS:
+        from pipeline.outputs import package_versions
+
+        _VERSIONS.append(package_versions(_SCORING_PACKAGES))
+    return dict(_VERSIONS[0])
+
+
+_VERSIONS: list[dict[str, str]] = []
 
 
 def code_digest() -> str:
@@ -325,12 +349,17 @@ def _check_workers(client, where: str) -> None:
             "install the same version on every worker, so every partition is scored alike"
         )
     for worker, f in sorted(facts.items()):
-        diff = {k: v for k, v in f["versions"].items() if v != mine["versions"].get(k)}
-        if diff:
-            logger.warning(
-                "Dask worker %s has other package versions than this machine (%s): its partitions may score differently",
-                worker, ", ".join(f"{k} {v} here {mine['versions'].get(k)}" for k, v in sorted(diff.items())),
-            )
+        _warn_versions(worker, f["versions"], mine["versions"])
+
+
+def _warn_versions(worker: str, theirs: dict[str, str], mine: dict[str, str]) -> None:
+    """A warning when a worker's scoring packages differ from this machine's."""
+    diff = {k: v for k, v in theirs.items() if v != mine.get(k)}
+    if diff:
+        logger.warning(
+            "Dask worker %s has other package versions than this machine (%s): its partitions may score differently",
+            worker, ", ".join(f"{k} {v} here {mine.get(k)}" for k, v in sorted(diff.items())),
+        )
 
 
 def make_engine(config: Config):

@@ -101,6 +101,10 @@ class PartitionResult:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     rows_out: int = 0
+    # (the worker's name, its scoring packages' versions) when the partition checked its
+    # worker's code (see ``PartitionContext.code``): the engine warns about a worker that
+    # joined after the run's check with other versions.
+    worker: tuple[str, dict[str, str]] | None = None
 
 
 def empty_rejects() -> pd.DataFrame:
@@ -206,20 +210,22 @@ def process_partition(df: pd.DataFrame | StartedPartition, ctx: PartitionContext
         was the input), the rejects of every stage, and per-stage frames when
         ``ctx.keep_frames``.
     """
-    if ctx.code is not None:
-        _check_code(ctx.code)
+    worker = _check_code(ctx.code) if ctx.code is not None else None
     with fewer_collections():
         res = partition_resources(ctx)
         if isinstance(df, StartedPartition):
             frame, done = df.load()
-            return finish_partition(frame, ctx.stages[df.next :], res, ctx.keep_frames, done)
-        return finish_partition(df, ctx.stages, res, ctx.keep_frames)
+            result = finish_partition(frame, ctx.stages[df.next :], res, ctx.keep_frames, done)
+        else:
+            result = finish_partition(df, ctx.stages, res, ctx.keep_frames)
+    result.worker = worker
+    return result
 
 
-def _check_code(expected: str) -> None:
-    """Raise :class:`EngineError` when this worker runs other code of the project than the
-    digest ``expected`` (the run's)."""
-    from pipeline.engine import code_digest, worker_name
+def _check_code(expected: str) -> tuple[str, dict[str, str]]:
+    """This worker's name and scoring packages' versions; raise :class:`EngineError` when it
+    runs other code of the project than the digest ``expected`` (the run's)."""
+    from pipeline.engine import code_digest, worker_name, worker_versions
 
     mine = code_digest()
     if mine != expected:
@@ -228,6 +234,7 @@ def _check_code(expected: str) -> None:
             "it joined the cluster after the run's check, or its files changed since: install the same version on every worker, "
             "so every partition is scored alike. No output was replaced"
         )
+    return worker_name(), worker_versions()
 
 
 def finish_partition(df: pd.DataFrame, stages: list[str], res: Resources, keep_frames: bool, done: PartitionResult | None = None) -> PartitionResult:

@@ -503,10 +503,11 @@ def _other_code(tmp) -> str:
 
 def test_engine_a_partition_checks_that_its_worker_runs_the_runs_code(tmp_path):
     """A partition sent with the run's code digest (to workers on other machines) refuses to
-    run on a worker whose code differs; without a digest, or with its own, it runs."""
+    run on a worker whose code differs; without a digest, or with its own, it runs (and with
+    one, names its worker and the worker's scoring packages)."""
     import pandas as pd
 
-    from pipeline.engine import code_digest
+    from pipeline.engine import code_digest, worker_name, worker_versions
     from pipeline.errors import EngineError
     from pipeline.partition import PartitionContext, process_partition, release_resources
 
@@ -515,8 +516,10 @@ def test_engine_a_partition_checks_that_its_worker_runs_the_runs_code(tmp_path):
     frame = pd.DataFrame({"review_id": raw["id"], "text": raw["review"], "source_row": [str(i + 2) for i in range(len(raw))]}).astype("string")
     day = dt.date(2026, 11, 1)
     try:
-        assert process_partition(frame, PartitionContext(config, ["clean"], day, code=code_digest())).rows_out == 5
-        assert process_partition(frame, PartitionContext(config, ["clean"], day)).rows_out == 5
+        checked = process_partition(frame, PartitionContext(config, ["clean"], day, code=code_digest()))
+        assert checked.rows_out == 5 and checked.worker == (worker_name(), worker_versions())
+        plain = process_partition(frame, PartitionContext(config, ["clean"], day))
+        assert plain.rows_out == 5 and plain.worker is None
         with pytest.raises(EngineError, match=rf"runs other code of this project \(digest {code_digest()}\) than the run's machine \(0123456789abcdef\); it joined the cluster after"):
             process_partition(frame, PartitionContext(config, ["clean"], day, code="0123456789abcdef"))
     finally:
@@ -617,3 +620,36 @@ def test_engine_pool_workers_end_with_a_run_that_was_killed(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, "pool workers outlived the killed run"
+
+
+def test_engine_a_worker_that_joins_later_with_other_package_versions_is_a_warning(caplog):
+    """The partitions of a remote cluster name their worker and its scoring packages: a worker
+    the connection did not check is warned about once if its versions differ."""
+    import logging
+
+    from pipeline.engine import DaskEngine, worker_versions
+    from pipeline.partition import PartitionResult, empty_rejects
+
+    class Done:
+        def __init__(self, result):
+            self._result = result
+
+        def result(self):
+            return self._result
+
+    engine = DaskEngine.__new__(DaskEngine)
+    engine._checked = {"tcp://10.0.0.1:40000"}  # checked when the run connected
+    mine = worker_versions()
+    other = {**mine, "numpy": "0.0.1"}
+
+    def partition(worker):
+        return Done(PartitionResult(None, None, empty_rejects(), worker=worker))
+
+    with caplog.at_level(logging.WARNING, logger="pipeline.engine"):
+        assert engine._checked_result(partition(("tcp://10.0.0.1:40000", other)), 1).worker[0] == "tcp://10.0.0.1:40000"
+        engine._checked_result(partition(("tcp://10.0.0.2:40000", mine)), 2)
+        engine._checked_result(partition(("tcp://10.0.0.3:40000", other)), 3)
+        engine._checked_result(partition(("tcp://10.0.0.3:40000", other)), 4)
+        engine._checked_result(partition(None), 5)  # a LocalCluster's partitions name no worker
+    warned = [r.getMessage() for r in caplog.records if "other package versions" in r.getMessage()]
+    assert warned == [f"Dask worker tcp://10.0.0.3:40000 has other package versions than this machine (numpy 0.0.1 here {mine['numpy']}): its partitions may score differently"]
