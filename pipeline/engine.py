@@ -10,6 +10,7 @@ later); a worker that dies under a partition ends the run with an :class:`Engine
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import pickle
@@ -285,21 +286,20 @@ def worker_facts() -> dict[str, Any]:
 
 def worker_versions() -> dict[str, str]:
     """The versions of the packages that decide the scores, in this process (read once)."""
-    if not _VERSIONS:
-        from pipeline.outputs import package_versions
-
-        _VERSIONS.append(package_versions(_SCORING_PACKAGES))
-    return dict(_VERSIONS[0])
+    return dict(_scoring_versions())
 
 
-_VERSIONS: list[dict[str, str]] = []
+@functools.cache
+def _scoring_versions() -> dict[str, str]:
+    from pipeline.outputs import package_versions
+
+    return package_versions(_SCORING_PACKAGES)
 
 
+@functools.cache
 def code_digest() -> str:
     """A digest of this project's Python code (the ``pipeline`` package's files), read once
     per process: every partition a worker runs on another machine asks for it."""
-    if _CODE_DIGEST:
-        return _CODE_DIGEST[0]
     import hashlib
     from pathlib import Path
 
@@ -309,11 +309,7 @@ def code_digest() -> str:
         h.update(path.relative_to(root).as_posix().encode())
         h.update(b"\0")
         h.update(path.read_bytes())
-    _CODE_DIGEST.append(h.hexdigest()[:16])
-    return _CODE_DIGEST[0]
-
-
-_CODE_DIGEST: list[str] = []
+    return h.hexdigest()[:16]
 
 
 def worker_name() -> str:

@@ -436,6 +436,14 @@ def test_engine_a_scheduler_without_workers_or_with_workers_that_lack_the_projec
         _stop(workers, scheduler)
 
 
+def _sample_frame(n: int):
+    """The first ``n`` reviews of the bundled sample as a partition's input frame."""
+    import pandas as pd
+
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).head(n)
+    return pd.DataFrame({"review_id": raw["id"], "text": raw["review"], "source_row": [str(i + 2) for i in range(len(raw))]}).astype("string")
+
+
 def test_engine_workers_without_the_configured_files_use_the_copies_sent_to_them(tmp_path):
     """A worker on another machine lacks the lexicons and dictionaries: the partition context
     carries them, and the worker builds its segmenter and matcher from copies."""
@@ -463,8 +471,7 @@ def test_engine_workers_without_the_configured_files_use_the_copies_sent_to_them
     # A partition scored with the copies equals the same partition scored with the files.
     for path, data in files.items():
         Path(path).write_bytes(data)
-    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).head(40)
-    frame = pd.DataFrame({"review_id": raw["id"], "text": raw["review"], "source_row": [str(i + 2) for i in range(len(raw))]}).astype("string")
+    frame = _sample_frame(40)
     stages = ["clean", "segment"]
 
     def mentions(res, frame):
@@ -505,15 +512,12 @@ def test_engine_a_partition_checks_that_its_worker_runs_the_runs_code(tmp_path):
     """A partition sent with the run's code digest (to workers on other machines) refuses to
     run on a worker whose code differs; without a digest, or with its own, it runs (and with
     one, names its worker and the worker's scoring packages)."""
-    import pandas as pd
-
     from pipeline.engine import code_digest, worker_name, worker_versions
     from pipeline.errors import EngineError
     from pipeline.partition import PartitionContext, process_partition, release_resources
 
     config = load_config(ROOT / "configs" / "hotel.yaml", {"input.path": str(SAMPLE), "output.dir": str(tmp_path / "out")})
-    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).head(5)
-    frame = pd.DataFrame({"review_id": raw["id"], "text": raw["review"], "source_row": [str(i + 2) for i in range(len(raw))]}).astype("string")
+    frame = _sample_frame(5)
     day = dt.date(2026, 11, 1)
     try:
         checked = process_partition(frame, PartitionContext(config, ["clean"], day, code=code_digest()))
