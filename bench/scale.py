@@ -1,6 +1,6 @@
 """Scale benchmark: end-to-end time and peak memory at 10k / 100k / 1M reviews, as ratios.
 
-    python bench/scale.py --sizes 10000 100000 1000000 [--engine local|processes|dask] [--workers 2]
+    python bench/scale.py --sizes 10000 100000 1000000 [--engine auto|local|processes|dask] [--workers 2]
     python bench/scale.py --sizes 100000 --engine dask --scheduler tcp://host:8786   # a running cluster
 
 Dumps are built by replicating real reviews from ../shared/data (delivery, shopping and
@@ -187,7 +187,7 @@ def machine() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
-    ap.add_argument("--engine", default="local", choices=["local", "processes", "dask"])
+    ap.add_argument("--engine", default="auto", choices=["auto", "local", "processes", "dask"], help="auto, the pipeline's default: a pool of --workers on 2 cores or more")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--naive-sample", type=int, default=1000, help="reviews the naive baseline is timed on (300 gave 106-153 reviews/s from run to run)")
     ap.add_argument("--scheduler", help="with --engine dask: the address of a running Dask scheduler (its workers run the partitions; "
@@ -200,7 +200,12 @@ def main() -> int:
         print(f"skip: no real reviews under {SHARED}")
         return 0
     where = f"scheduler {args.scheduler}, its workers" if args.scheduler else f"{args.workers} workers"
-    lines = [f"\n## {dt.datetime.now():%Y-%m-%d %H:%M} · engine {args.engine} ({where}) · {machine()}\n",
+    engine = args.engine
+    if engine == "auto":
+        from pipeline.config import EngineParams
+
+        engine = f"auto = {EngineParams(workers=args.workers).resolved_kind().value}"
+    lines = [f"\n## {dt.datetime.now():%Y-%m-%d %H:%M} · engine {engine} ({where}) · {machine()}\n",
              f"Naive baseline: jieba + SnowNLP(text).sentiments per review on {args.naive_sample} reviews of each dump.\n",
              "| reviews | wall s | reviews/s | naive reviews/s | × naive | segmentation-only s (configured backend) | wall ÷ seg-only (excl. fitting, model load) | peak MB (largest process) | peak MB (all processes, PSS) | fit s (topics + sentiment adaptation, on the sample) | model load s |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]

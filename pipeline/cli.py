@@ -84,7 +84,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", metavar="STAGE", help="last stage to run")
     p.add_argument("--retrain-topics", action="store_true", help="refit the topic model instead of reusing the saved one")
     p.add_argument("--actions-return", type=Path, help="actions file staff filled in (xlsx or csv: status, closed_at); overrides feedback.actions_return")
-    p.add_argument("--engine", choices=["local", "processes", "dask"], help="where partitions run; overrides engine.kind")
+    p.add_argument("--engine", choices=["auto", "local", "processes", "dask"], help="where partitions run; overrides engine.kind (auto: a pool of --workers processes when the machine has more than one core)")
     p.add_argument("--workers", type=int, help="worker processes for --engine processes or a Dask LocalCluster; overrides engine.workers")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): the run's partitions go to its workers (implies --engine dask); overrides engine.address")
     p.add_argument("--full", action="store_true", help="reprocess every review, not only those new or changed since earlier runs")

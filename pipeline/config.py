@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -376,19 +377,35 @@ class ReportParams(_Strict):
 
 
 class EngineKind(str, Enum):
+    auto = "auto"
     local = "local"
     processes = "processes"
     dask = "dask"
 
 
 class EngineParams(_Strict):
-    kind: EngineKind = Field(EngineKind.local, description="local: in this process; processes: a local pool; dask: a Dask cluster")
+    kind: EngineKind = Field(EngineKind.auto, description="auto: a local pool of `workers` on a machine with more than one core, else in this process; local: in this process; processes: a local pool; dask: a Dask cluster")
     workers: int = Field(2, ge=1, le=256, description="worker processes (processes, or a Dask LocalCluster)")
     address: str | None = Field(None, description="Dask scheduler address (tcp://host:8786); None starts a LocalCluster")
     connect_timeout_s: float = Field(30.0, gt=0, le=3600, description="seconds to wait for the Dask scheduler at engine.address, and then for its first worker")
     chunk_size: int = Field(5000, ge=10, description="reviews per partition (each of N workers holds about two at once: smaller is leaner, 5,000 costs no speed)")
     sample_size: int = Field(20000, ge=100, description="reviews the dump-level models (topics, sentiment prior, rating adaptation) are fitted on")
     cache_max_rows: int = Field(30000, ge=0, description="keep every stage's output for --from/--to when the run has at most this many reviews (it costs memory)")
+
+    def resolved_kind(self) -> EngineKind:
+        """The engine that runs: ``auto`` is a pool when there are two workers and two cores
+        to give them (outputs are the same on every engine), else this process."""
+        if self.kind is not EngineKind.auto:
+            return self.kind
+        return EngineKind.processes if min(self.workers, usable_cores()) > 1 else EngineKind.local
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Config(_Strict):

@@ -360,7 +360,7 @@ def _warn_versions(worker: str, theirs: dict[str, str], mine: dict[str, str]) ->
 
 def make_engine(config: Config):
     """The engine the config names."""
-    kind = config.engine.kind
+    kind = config.engine.resolved_kind()
     if kind is EngineKind.local:
         return LocalEngine(config)
     if kind is EngineKind.processes:

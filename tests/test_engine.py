@@ -39,15 +39,19 @@ def local_run(tmp_path_factory):
         {"kind": "processes", "workers": 2, "chunk_size": 100},
         {"kind": "dask", "workers": 2, "chunk_size": 70},
         {"kind": "processes", "workers": 2, "chunk_size": 100, "cache_max_rows": 0},
+        {"kind": "auto", "workers": 2, "chunk_size": 100},
     ],
-    ids=["local-chunked", "processes", "dask", "processes-spilled"],
+    ids=["local-chunked", "processes", "dask", "processes-spilled", "auto"],
 )
 def test_engine_outputs_identical(engine, local_run, tmp_path):
+    from pipeline.config import usable_cores
+
     if engine["kind"] == "dask":
         pytest.importorskip("distributed")
     result = _run(tmp_path, **engine)
     assert result.manifest["timings_s"]["partitions_wall"] >= 0
-    assert result.manifest["engine"] == engine["kind"]  # several partitions: the configured engine ran them
+    ran = engine["kind"] if engine["kind"] != "auto" else ("processes" if usable_cores() > 1 else "local")
+    assert result.manifest["engine"] == ran  # several partitions: the configured engine ran them
     for name in COMPARED:
         assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
 
@@ -101,8 +105,31 @@ def test_engine_a_dump_that_is_its_own_fit_sample_is_finished_in_process(tmp_pat
 def test_engine_unknown_kind_is_a_config_error(tmp_path):
     from pipeline.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"\[engine -> kind\] Input should be 'local', 'processes' or 'dask'"):
+    with pytest.raises(ConfigError, match=r"\[engine -> kind\] Input should be 'auto', 'local', 'processes' or 'dask'"):
         load_config(ROOT / "configs" / "hotel.yaml", {"engine.kind": "spark"})
+
+
+@pytest.mark.parametrize(
+    ("engine", "cores", "ran"),
+    [
+        ({}, 2, "processes"),  # the default: a pool of two on a machine of two cores or more
+        ({}, 1, "local"),  # one core: a pool would only add its cost
+        ({"workers": 1}, 8, "local"),
+        ({"kind": "processes", "workers": 2}, 1, "processes"),  # asked for by name: as asked
+        ({"kind": "local"}, 8, "local"),
+    ],
+)
+def test_engine_auto_is_a_pool_when_there_are_cores_for_it(engine, cores, ran, monkeypatch):
+    from pipeline import config as config_module
+    from pipeline.engine import LocalEngine, ProcessEngine, make_engine
+    from pipeline.stages.topics import fit_jobs
+
+    monkeypatch.setattr(config_module, "usable_cores", lambda: cores)
+    params = load_config(ROOT / "configs" / "hotel.yaml", {"engine": engine}).engine
+    assert params.resolved_kind().value == ran
+    made = make_engine(load_config(ROOT / "configs" / "hotel.yaml", {"engine": engine}))
+    assert isinstance(made, ProcessEngine if ran == "processes" else LocalEngine)
+    assert fit_jobs(params) == (params.workers if ran == "processes" else 1)
 
 
 def test_engine_run_too_large_to_cache_clears_stale_cache(tmp_path):

@@ -52,7 +52,8 @@ def fit_jobs(engine: EngineParams) -> int:
     """Processes the topic fit may use: the engine's workers when they run on this machine (a
     process pool, a Dask LocalCluster), which have nothing to do until the dump-level models
     are fitted; one in process, or with a remote Dask scheduler (this machine may be small)."""
-    if engine.kind is EngineKind.processes or (engine.kind is EngineKind.dask and not engine.address):
+    kind = engine.resolved_kind()
+    if kind is EngineKind.processes or (kind is EngineKind.dask and not engine.address):
         return engine.workers
     return 1
 
