@@ -53,8 +53,25 @@ def test_aspects_negated_waiting_is_good_news(match, clause):
 
 
 def test_aspects_queue_of_others_alone_is_no_verdict(match):
-    m = match("门口排队的人很多")["responsiveness"]
+    m = match("外面排队的人很多")["responsiveness"]
     assert m.weak and m.lexicon_polarity is None
+
+
+@pytest.mark.parametrize("clause", ["那天在附近办事", "门口的小姑娘很热情", "隔壁桌太吵了", "公司楼下开的小店", "门口排队的人很多"])
+def test_aspects_a_place_word_without_an_opinion_is_no_location_mention(match, clause):
+    # where something happened, not a verdict on where the place is
+    assert "location" not in match(clause)
+
+
+def test_aspects_a_place_word_with_an_opinion_judges_the_location(match):
+    m = match("楼下就是地铁站很方便")["location"]
+    assert (m.sub_aspect, m.lexicon_polarity) == ("convenience", 1)
+
+
+@pytest.mark.parametrize("clause", ["店位于万达广场三楼", "就在地铁站旁边", "地址在解放路"])
+def test_aspects_where_the_place_is_is_a_location_mention(match, clause):
+    m = match(clause)["location"]
+    assert (m.sub_aspect, m.lexicon_polarity, m.weak) == ("convenience", None, False)
 
 
 def test_aspects_attribute_adjective_is_no_opinion(match):
