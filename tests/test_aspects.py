@@ -68,6 +68,20 @@ def test_aspects_a_place_word_with_an_opinion_judges_the_location(match):
     assert (m.sub_aspect, m.lexicon_polarity) == ("convenience", 1)
 
 
+@pytest.mark.parametrize("clause", ["我们点了一个套餐", "我们是团购的烤鱼", "店里送的小菜"])
+def test_aspects_a_deal_named_in_passing_is_a_weak_mention(match, clause):
+    # what was ordered or used: the tone around it decides, and only when it is clear
+    m = match(clause)["price"]
+    assert (m.sub_aspect, m.lexicon_polarity, m.weak) == ("discount", None, True)
+    assert resolve_polarity(m, 0.1, 0.4, 0.6)[0] == "neutral"  # a low clause score is no complaint
+
+
+@pytest.mark.parametrize(("clause", "polarity"), [("没有优惠", -1), ("不能用团购", -1), ("团购很划算", 1)])
+def test_aspects_a_deal_judged_keeps_its_polarity(match, clause, polarity):
+    m = match(clause)["price"]
+    assert (m.lexicon_polarity, m.weak) == (polarity, False)
+
+
 @pytest.mark.parametrize("clause", ["店位于万达广场三楼", "就在地铁站旁边", "地址在解放路"])
 def test_aspects_where_the_place_is_is_a_location_mention(match, clause):
     m = match(clause)["location"]
