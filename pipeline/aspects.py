@@ -239,11 +239,9 @@ class AspectMatcher:
                     found.append(_Found(h.start, t.entry.dimension, t.entry.sub_aspect, h.term, h.polarity))
             elif h.entry is None:
                 self._link_bound(clause, h, targets, found)
-        for i in self._pattern_index.candidates(clause):
-            p = self._patterns[i]
-            for m in p.regex.finditer(clause):
-                found.append(_Found(m.start(), p.dimension, p.sub_aspect, m.group(0), self._negate_pattern(clause, m.start(), p)))
-        # Targets of a dimension already mentioned are evidence too (服务员 in 服务员很热情).
+        self._pattern_finds(clause, found)
+        # Targets of a dimension already mentioned are evidence too (服务员 in 服务员很热情); as
+        # weak as what mentioned it (位置在万达三楼: a weak pattern and a subject).
         if targets:
             dims = {f.dimension for f in found}
             used = {f.pos for f in found}
@@ -255,7 +253,8 @@ class AspectMatcher:
                 if t.entry.dimension in dims:
                     subs = [f.sub_aspect for f in found if f.dimension == t.entry.dimension]
                     sub = t.entry.sub_aspect if t.entry.sub_aspect in subs else subs[0]
-                    found.append(_Found(t.start, t.entry.dimension, sub, t.term, None))
+                    weak = all(f.weak for f in found if f.dimension == t.entry.dimension)
+                    found.append(_Found(t.start, t.entry.dimension, sub, t.term, None, weak=weak))
                 elif t.entry.role == "subject" and has_context(clause, t.start, t.end, [(h.start, h.end) for h in targets if h.entry.dimension is not None]):
                     found.append(_Found(t.start, t.entry.dimension, t.entry.sub_aspect, t.term, None, weak=True))
         if not found:
@@ -375,12 +374,18 @@ class AspectMatcher:
 
     def _pattern_mentions(self, clause: str) -> list[Mention]:
         """Mentions of a clause without literal terms: its patterns only."""
-        found = []
+        found: list[_Found] = []
+        self._pattern_finds(clause, found)
+        return _merge(found) if found else []
+
+    def _pattern_finds(self, clause: str, found: list[_Found]) -> None:
+        """Add what the patterns find in ``clause`` to ``found``. A weak pattern (位于: where a
+        place is) is a weak mention unless a negation gives it a polarity."""
         for i in self._pattern_index.candidates(clause):
             p = self._patterns[i]
             for m in p.regex.finditer(clause):
-                found.append(_Found(m.start(), p.dimension, p.sub_aspect, m.group(0), self._negate_pattern(clause, m.start(), p)))
-        return _merge(found) if found else []
+                polarity = self._negate_pattern(clause, m.start(), p)
+                found.append(_Found(m.start(), p.dimension, p.sub_aspect, m.group(0), polarity, weak=p.weak and polarity is None))
 
     def _literal_hits(self, clause: str, tokens: list[str]) -> list[_Hit]:
         entries = self.lexicon.entries

@@ -31,6 +31,7 @@ A pack is a YAML file (see ``configs/lexicons/general.yaml`` for a commented exa
           patterns:                     # regular expressions on the clause text
             - '没人(理|管)'              # polarity from the clause sentiment
             - {regex: '等了.{0,4}小时', polarity: -1}
+            - {regex: '位于', weak: true}  # the tone around it decides, when clear
 
 Packs are merged in the order given: a later pack may re-assign a term an earlier one defined
 (a user pack refining ``general.yaml``), including turning a free term into a bound opinion;
@@ -80,13 +81,15 @@ class LexEntry:
 
 @dataclass(frozen=True)
 class PatternEntry:
-    """A regular expression naming a sub-aspect, with an optional fixed polarity."""
+    """A regular expression naming a sub-aspect, with an optional fixed polarity; a weak one
+    (``weak: true``) gives a weak mention, as a subject does."""
 
     regex: re.Pattern[str]
     dimension: str
     sub_aspect: str
     polarity: int | None
     source: str
+    weak: bool = False
 
 
 @dataclass
@@ -287,17 +290,22 @@ class _Pack:
         for i, item in enumerate(node.value):
             ipath = path[:-1] + [f"patterns[{i}]"]
             polarity = None
+            weak = False
             if isinstance(item, yaml.MappingNode):
-                spec = self._mapping(item, ipath, ("regex", "polarity"))
+                spec = self._mapping(item, ipath, ("regex", "polarity", "weak"))
                 if "regex" not in spec:
                     raise self.error(item, ipath, "a pattern mapping needs a 'regex' key")
                 regex_node = spec["regex"]
                 if "polarity" in spec:
                     polarity = self._polarity(spec["polarity"], ipath + ["polarity"])
+                if "weak" in spec:
+                    weak = self._flag(spec["weak"], ipath + ["weak"])
+                    if weak and polarity is not None:
+                        raise self.error(spec["weak"], ipath + ["weak"], "a weak pattern takes the tone around it: it cannot also have a polarity")
             else:
                 regex_node = item
             compiled = self._regex(self._string(regex_node, ipath), regex_node, ipath)
-            self.patterns.append(PatternEntry(compiled, dim, sub, polarity, self._src(regex_node)))
+            self.patterns.append(PatternEntry(compiled, dim, sub, polarity, self._src(regex_node), weak))
 
     def _regex(self, regex: str, node: yaml.Node, path: list[str]) -> re.Pattern[str]:
         try:
@@ -307,6 +315,11 @@ class _Pack:
         if compiled.search("") is not None:
             raise self.error(node, path, f"regular expression {regex!r} matches the empty string; it would match every clause")
         return compiled
+
+    def _flag(self, node: yaml.Node, path: list[str]) -> bool:
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+            return node.value.lower() in ("true", "yes", "on")
+        raise self.error(node, path, f"expected true or false, got {getattr(node, 'value', _kind(node))!r}")
 
     def _polarity(self, node: yaml.Node, path: list[str]) -> int:
         if isinstance(node, yaml.ScalarNode) and node.value in {"1", "+1", "-1", "0"} and node.tag != _STR_TAG:

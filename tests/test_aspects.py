@@ -85,7 +85,14 @@ def test_aspects_a_deal_judged_keeps_its_polarity(match, clause, polarity):
 @pytest.mark.parametrize("clause", ["店位于万达广场三楼", "就在地铁站旁边", "地址在解放路"])
 def test_aspects_where_the_place_is_is_a_location_mention(match, clause):
     m = match(clause)["location"]
-    assert (m.sub_aspect, m.lexicon_polarity, m.weak) == ("convenience", None, False)
+    assert (m.sub_aspect, m.lexicon_polarity, m.weak) == ("convenience", None, True)
+    assert resolve_polarity(m, 0.1, 0.4, 0.6)[0] == "neutral"  # a flat clause is no complaint
+    assert resolve_polarity(m, 0.1, 0.4, 0.6, review_score=0.9)[0] == "positive"  # the review's tone is
+
+
+def test_aspects_a_weak_pattern_with_an_opinion_is_judged(match):
+    m = match("位于万达三楼很好找")["location"]
+    assert (m.lexicon_polarity, m.weak) == (1, False)
 
 
 def test_aspects_attribute_adjective_is_no_opinion(match):

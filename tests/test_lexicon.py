@@ -65,6 +65,16 @@ def test_lexicon_bad_polarity(tmp_path):
         load_lexicon([path], DIMS)
 
 
+def test_lexicon_weak_patterns(tmp_path):
+    head = "dimensions:\n  location:\n    convenience:\n      patterns:\n"
+    lex = load_lexicon([_pack(tmp_path, head + "        - {regex: '位于', weak: true}\n        - '地址在'\n")], DIMS)
+    assert [(p.regex.pattern, p.weak) for p in lex.patterns] == [("位于", True), ("地址在", False)]
+    with pytest.raises(DictionaryError, match=r"line 5 .*a weak pattern takes the tone around it: it cannot also have a polarity"):
+        load_lexicon([_pack(tmp_path, head + "        - {regex: '位于', weak: true, polarity: 1}\n", "both.yaml")], DIMS)
+    with pytest.raises(DictionaryError, match=r"line 5 .*expected true or false, got 'yes please'"):
+        load_lexicon([_pack(tmp_path, head + "        - {regex: '位于', weak: yes please}\n", "bad.yaml")], DIMS)
+
+
 def test_lexicon_invalid_yaml_reports_line(tmp_path):
     path = _pack(tmp_path, "dimensions:\n  price: [\n")
     with pytest.raises(DictionaryError, match=r"pack\.yaml line \d+: not valid YAML"):
