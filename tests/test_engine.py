@@ -43,15 +43,20 @@ def local_run(tmp_path_factory):
     ],
     ids=["local-chunked", "processes", "dask", "processes-spilled", "auto"],
 )
-def test_engine_outputs_identical(engine, local_run, tmp_path):
+def test_engine_outputs_identical(engine, local_run, tmp_path, caplog):
+    import logging
+
     from pipeline.config import usable_cores
 
     if engine["kind"] == "dask":
         pytest.importorskip("distributed")
-    result = _run(tmp_path, **engine)
+    with caplog.at_level(logging.INFO, logger="pipeline.runner"):
+        result = _run(tmp_path, **engine)
     assert result.manifest["timings_s"]["partitions_wall"] >= 0
     ran = engine["kind"] if engine["kind"] != "auto" else ("processes" if usable_cores() > 1 else "local")
     assert result.manifest["engine"] == ran  # several partitions: the configured engine ran them
+    where = {"local": "this process", "processes": "a pool of 2 worker processes", "dask": "a Dask LocalCluster of 2 workers"}[ran]
+    assert f"partitions run on: {where} (engine.kind {engine['kind']})" in caplog.text
     for name in COMPARED:
         assert (tmp_path / name).read_bytes() == (local_run / name).read_bytes(), name
 
