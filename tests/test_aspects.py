@@ -82,6 +82,35 @@ def test_aspects_a_deal_judged_keeps_its_polarity(match, clause, polarity):
     assert (m.lexicon_polarity, m.weak) == (polarity, False)
 
 
+@pytest.mark.parametrize(
+    ("clause", "dimension", "sub_aspect", "polarity"),
+    [
+        ("比预定时间晚了半小时", "responsiveness", "serving_speed", -1),
+        ("迟到2小时", "responsiveness", "serving_speed", -1),
+        ("一个半小时才送到", "responsiveness", "serving_speed", -1),
+        ("送餐员很快", "responsiveness", "serving_speed", 1),
+        ("外卖小哥人非常好", "empathy", "attitude", 1),
+        ("送餐师傅辛苦了", "empathy", "attitude", 1),
+        ("卤蛋没给", "reliability", "order_accuracy", -1),
+        ("少送了一碗粥", "reliability", "order_accuracy", -1),
+        ("送来的却是土豆丝", "reliability", "order_accuracy", -1),
+        ("备注不要香菜还是放了", "reliability", "order_accuracy", -1),
+        ("汤洒了一袋子", "product", "packaging", -1),
+        ("包装很严实", "product", "packaging", 1),
+    ],
+)
+def test_aspects_delivery_reviews(match, clause, dimension, sub_aspect, polarity):
+    m = match(clause)[dimension]
+    assert (m.sub_aspect, m.lexicon_polarity) == (sub_aspect, polarity)
+
+
+@pytest.mark.parametrize("clause", ["晚上8点到的", "上面撒了一些葱花", "外卖小哥人非常好"])
+def test_aspects_what_is_no_late_or_spilt_delivery(match, clause):
+    found = match(clause)
+    assert "serving_speed" not in {m.sub_aspect for m in found.values()}
+    assert "packaging" not in {m.sub_aspect for m in found.values()}
+
+
 @pytest.mark.parametrize("clause", ["店位于万达广场三楼", "就在地铁站旁边", "地址在解放路"])
 def test_aspects_where_the_place_is_is_a_location_mention(match, clause):
     m = match(clause)["location"]
