@@ -469,3 +469,40 @@ def test_aspects_degree_glued_opinion_reads_its_core_for_the_target_before_it(co
 )
 def test_aspects_a_negator_that_is_a_term_still_negates_the_opinion_after_it(config, clause, expected):
     assert _decided_mentions(config, clause) == expected
+
+
+@pytest.fixture(scope="module")
+def hotel_match():
+    """Clause -> {dimension: Mention} with the general and hotel lexicon packs."""
+    from tests.conftest import pack_matcher
+
+    matcher, seg = pack_matcher("hotel.yaml")
+    return lambda clause: {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
+
+
+@pytest.mark.parametrize(
+    ("clause", "dimension", "sub_aspect", "polarity"),
+    [
+        ("房间不能上网", "tangibles", "facilities", -1),
+        ("可以免费上网", "tangibles", "facilities", 1),
+        ("没有电梯", "tangibles", "facilities", -1),
+        ("晚上蚊子很多", "tangibles", "cleanliness", -1),
+        ("订的是大床房去了变成标间", "reliability", "booking", -1),
+        ("非要加收我全天房费", "reliability", "billing", -1),
+        ("前台电话一直占线", "responsiveness", "requests", -1),
+        ("总台小姐很热情", "empathy", "attitude", 1),
+        ("前台还专门给我留了夜宵", "empathy", "care", 1),
+        ("一个人住着很踏实", "assurance", "safety", 1),
+        ("早餐很丰盛", "product", "breakfast", 1),
+        ("早餐水果太单调", "product", "breakfast", -1),
+    ],
+)
+def test_aspects_hotel_words(hotel_match, clause, dimension, sub_aspect, polarity):
+    m = hotel_match(clause)[dimension]
+    assert (m.sub_aspect, m.lexicon_polarity) == (sub_aspect, polarity)
+
+
+def test_aspects_hotel_generic_verdicts_still_judge_what_they_follow(hotel_match):
+    # a pack's bound opinion replaces the free one: 差 must stay free for 服务差, 隔音效果差
+    assert hotel_match("服务差")["empathy"].lexicon_polarity == -1
+    assert hotel_match("隔音效果差")["tangibles"].lexicon_polarity == -1
