@@ -176,6 +176,12 @@ def cmd_validate(argv: list[str]) -> int:
     matcher = build_matcher(config)
     build_segmenter(config, matcher)
     print(f"config ok: {args.config or DEFAULT_CONFIG} (name={config.name}, {len(config.dimensions.dimensions)} dimensions, hash {config.fingerprint()})")
+    narrowed = matcher.lexicon.narrowed
+    if narrowed:
+        # Allowed (温暖 is about staff only in restaurant reviews), but easy to do by mistake: a
+        # bound 差 would stop judging 服务差.
+        terms = ", ".join(f"{t} ({was} -> {now})" for t, was, now in narrowed)
+        print(f"note: {len(narrowed)} generic opinion(s) of an earlier pack are bound in a later one and judge only those sub-aspects' targets: {terms}")
     return 0
 
 

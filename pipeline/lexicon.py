@@ -107,6 +107,8 @@ class Lexicon:
         negated_mentions: (dimension, sub-aspect) -> polarity of a negated mention term.
         sources: the pack files, in merge order.
         labels: (dimension, sub-aspect) -> Chinese label, from the packs' ``label`` keys.
+        narrowed: generic opinions of an earlier pack that a later one binds to sub-aspects of
+            its own, so they judge no other target: (term, earlier source, later source).
     """
 
     dimensions: tuple[str, ...]
@@ -118,6 +120,7 @@ class Lexicon:
     negated_mentions: dict[tuple[str, str], int] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    narrowed: list[tuple[str, str, str]] = field(default_factory=list)
 
     def terms(self) -> list[str]:
         """Every literal term of two characters or more (for jieba's extra words), sorted."""
@@ -186,6 +189,8 @@ def load_lexicon(paths: list[Path], dimensions: list[str]) -> Lexicon:
                 # A free term of an earlier pack re-assigned as a bound opinion (温暖 of the
                 # general pack is only about staff in restaurant reviews).
                 logger.debug("lexicon term %r from %s is bound in %s", term, lex.entries[term].source, entries[0].source)
+                if lex.entries[term].role == "generic":
+                    lex.narrowed.append((term, lex.entries[term].source, entries[0].source))
                 del lex.entries[term]
             lex.bound.setdefault(term, []).extend(entries)
         lex.patterns.extend(pack.patterns)

@@ -35,9 +35,24 @@ def test_cli_bad_config_exit_2(tmp_path, capsys):
     assert "[topics -> pases] Extra inputs are not permitted" in capsys.readouterr().err
 
 
-def test_cli_validate_bundled_config(capsys):
-    assert main(["validate", "--config", str(ROOT / "configs" / "hotel.yaml")]) == 0
-    assert "config ok" in capsys.readouterr().out
+@pytest.mark.parametrize("name", ["default.yaml", "hotel.yaml", "restaurant.yaml"])
+def test_cli_validate_bundled_config(capsys, name):
+    assert main(["validate", "--config", str(ROOT / "configs" / name)]) == 0
+    out = capsys.readouterr().out
+    assert "config ok" in out
+    assert "note:" not in out  # no shipped pack narrows a generic opinion of another
+
+
+def test_cli_validate_notes_a_generic_opinion_a_pack_narrows(tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")
+    pack = tmp_path / "configs" / "lexicons" / "hotel.yaml"
+    pack.write_text(pack.read_text(encoding="utf-8").replace("bound_negative: [小, 硬, 软, 旧, 潮, 闷, 暗]", "bound_negative: [小, 硬, 软, 旧, 潮, 闷, 暗, 差]"), encoding="utf-8")
+    assert main(["validate", "--config", str(tmp_path / "configs" / "hotel.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "note: 1 generic opinion(s) of an earlier pack are bound in a later one" in out
+    assert "差 (general.yaml:" in out and "-> hotel.yaml:" in out
 
 
 def test_cli_unknown_stage_lists_known(tmp_path, capsys):

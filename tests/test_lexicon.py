@@ -75,6 +75,14 @@ def test_lexicon_weak_patterns(tmp_path):
         load_lexicon([_pack(tmp_path, head + "        - {regex: '位于', weak: yes please}\n", "bad.yaml")], DIMS)
 
 
+def test_lexicon_a_generic_opinion_bound_by_a_later_pack_is_listed(tmp_path):
+    later = _pack(tmp_path, "dimensions:\n  tangibles:\n    facilities:\n      targets: [电梯]\n      bound_negative: [差, 慢]\n")
+    lex = load_lexicon([PACKS / "general.yaml", later], DIMS)
+    assert [(term, now) for term, _, now in lex.narrowed] == [("差", "pack.yaml:5")]  # 慢 was no generic opinion
+    assert lex.narrowed[0][1].startswith("general.yaml:")
+    assert "差" not in lex.entries and "差" in lex.bound
+
+
 def test_lexicon_invalid_yaml_reports_line(tmp_path):
     path = _pack(tmp_path, "dimensions:\n  price: [\n")
     with pytest.raises(DictionaryError, match=r"pack\.yaml line \d+: not valid YAML"):
