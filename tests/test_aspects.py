@@ -82,28 +82,6 @@ def test_aspects_a_deal_judged_keeps_its_polarity(match, clause, polarity):
     assert (m.lexicon_polarity, m.weak) == (polarity, False)
 
 
-@pytest.mark.parametrize(
-    ("clause", "dimension", "sub_aspect", "polarity"),
-    [
-        ("比预定时间晚了半小时", "responsiveness", "serving_speed", -1),
-        ("迟到2小时", "responsiveness", "serving_speed", -1),
-        ("一个半小时才送到", "responsiveness", "serving_speed", -1),
-        ("送餐员很快", "responsiveness", "serving_speed", 1),
-        ("外卖小哥人非常好", "empathy", "attitude", 1),
-        ("送餐师傅辛苦了", "empathy", "attitude", 1),
-        ("卤蛋没给", "reliability", "order_accuracy", -1),
-        ("少送了一碗粥", "reliability", "order_accuracy", -1),
-        ("送来的却是土豆丝", "reliability", "order_accuracy", -1),
-        ("备注不要香菜还是放了", "reliability", "order_accuracy", -1),
-        ("汤洒了一袋子", "product", "packaging", -1),
-        ("包装很严实", "product", "packaging", 1),
-    ],
-)
-def test_aspects_delivery_reviews(match, clause, dimension, sub_aspect, polarity):
-    m = match(clause)[dimension]
-    assert (m.sub_aspect, m.lexicon_polarity) == (sub_aspect, polarity)
-
-
 @pytest.mark.parametrize("clause", ["晚上8点到的", "上面撒了一些葱花", "外卖小哥人非常好"])
 def test_aspects_what_is_no_late_or_spilt_delivery(match, clause):
     found = match(clause)
@@ -480,29 +458,45 @@ def hotel_match():
     return lambda clause: {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
 
 
-@pytest.mark.parametrize(
-    ("clause", "dimension", "sub_aspect", "polarity"),
-    [
-        ("房间不能上网", "tangibles", "facilities", -1),
-        ("可以免费上网", "tangibles", "facilities", 1),
-        ("没有电梯", "tangibles", "facilities", -1),
-        ("晚上蚊子很多", "tangibles", "cleanliness", -1),
-        ("订的是大床房去了变成标间", "reliability", "booking", -1),
-        ("非要加收我全天房费", "reliability", "billing", -1),
-        ("前台电话一直占线", "responsiveness", "requests", -1),
-        ("总台小姐很热情", "empathy", "attitude", 1),
-        ("前台还专门给我留了夜宵", "empathy", "care", 1),
-        ("一个人住着很踏实", "assurance", "safety", 1),
-        ("早餐很丰盛", "product", "breakfast", 1),
-        ("早餐水果太单调", "product", "breakfast", -1),
-    ],
-)
-def test_aspects_hotel_words(hotel_match, clause, dimension, sub_aspect, polarity):
-    m = hotel_match(clause)[dimension]
-    assert (m.sub_aspect, m.lexicon_polarity) == (sub_aspect, polarity)
-
-
 def test_aspects_hotel_generic_verdicts_still_judge_what_they_follow(hotel_match):
     # a pack's bound opinion replaces the free one: 差 must stay free for 服务差, 隔音效果差
     assert hotel_match("服务差")["empathy"].lexicon_polarity == -1
     assert hotel_match("隔音效果差")["tangibles"].lexicon_polarity == -1
+
+
+@pytest.mark.parametrize(
+    ("matcher", "clause", "dimension", "sub_aspect", "polarity"),
+    [
+        # delivery reviews, restaurant pack
+        ("match", "比预定时间晚了半小时", "responsiveness", "serving_speed", -1),
+        ("match", "迟到2小时", "responsiveness", "serving_speed", -1),
+        ("match", "一个半小时才送到", "responsiveness", "serving_speed", -1),
+        ("match", "送餐员很快", "responsiveness", "serving_speed", 1),
+        ("match", "外卖小哥人非常好", "empathy", "attitude", 1),
+        ("match", "送餐师傅辛苦了", "empathy", "attitude", 1),
+        ("match", "卤蛋没给", "reliability", "order_accuracy", -1),
+        ("match", "少送了一碗粥", "reliability", "order_accuracy", -1),
+        ("match", "送来的却是土豆丝", "reliability", "order_accuracy", -1),
+        ("match", "备注不要香菜还是放了", "reliability", "order_accuracy", -1),
+        ("match", "汤洒了一袋子", "product", "packaging", -1),
+        ("match", "包装很严实", "product", "packaging", 1),
+        # hotel pack
+        ("hotel_match", "房间不能上网", "tangibles", "facilities", -1),
+        ("hotel_match", "可以免费上网", "tangibles", "facilities", 1),
+        ("hotel_match", "没有电梯", "tangibles", "facilities", -1),
+        ("hotel_match", "晚上蚊子很多", "tangibles", "cleanliness", -1),
+        ("hotel_match", "订的是大床房去了变成标间", "reliability", "booking", -1),
+        ("hotel_match", "非要加收我全天房费", "reliability", "billing", -1),
+        ("hotel_match", "前台电话一直占线", "responsiveness", "requests", -1),
+        ("hotel_match", "总台小姐很热情", "empathy", "attitude", 1),
+        ("hotel_match", "前台还专门给我留了夜宵", "empathy", "care", 1),
+        ("hotel_match", "一个人住着很踏实", "assurance", "safety", 1),
+        ("hotel_match", "早餐很丰盛", "product", "breakfast", 1),
+        ("hotel_match", "早餐水果太单调", "product", "breakfast", -1),
+        ("hotel_match", "早餐太一般了", "product", "breakfast", -1),
+        ("hotel_match", "位置一般", "location", "convenience", 0),  # 一般 stays a free verdict
+    ],
+)
+def test_aspects_domain_words(request, matcher, clause, dimension, sub_aspect, polarity):
+    m = request.getfixturevalue(matcher)(clause)[dimension]
+    assert (m.sub_aspect, m.lexicon_polarity) == (sub_aspect, polarity)
