@@ -480,6 +480,11 @@ def test_aspects_hotel_generic_verdicts_still_judge_what_they_follow(hotel_match
         ("match", "备注不要香菜还是放了", "reliability", "order_accuracy", -1),
         ("match", "汤洒了一袋子", "product", "packaging", -1),
         ("match", "包装很严实", "product", "packaging", 1),
+        ("match", "粥都撒了", "product", "packaging", -1),  # 撒 written for 洒
+        ("match", "送的太慢了", "responsiveness", "serving_speed", -1),
+        ("match", "压根儿没送到", "reliability", "order_accuracy", -1),
+        ("match", "我要的素三鲜居然给我拿的是韭菜鸡蛋的", "reliability", "order_accuracy", -1),
+        ("match", "沙拉总是不给沙拉酱", "reliability", "order_accuracy", -1),
         # hotel pack
         ("hotel_match", "房间不能上网", "tangibles", "facilities", -1),
         ("hotel_match", "可以免费上网", "tangibles", "facilities", 1),
