@@ -500,6 +500,12 @@ def test_aspects_hotel_generic_verdicts_still_judge_what_they_follow(hotel_match
         ("hotel_match", "早餐水果太单调", "product", "breakfast", -1),
         ("hotel_match", "早餐太一般了", "product", "breakfast", -1),
         ("hotel_match", "位置一般", "location", "convenience", 0),  # 一般 stays a free verdict
+        ("hotel_match", "早餐也不怎么地", "product", "breakfast", -1),
+        ("hotel_match", "空调都没有", "tangibles", "facilities", -1),
+        ("hotel_match", "预授权还没有取消", "reliability", "billing", -1),
+        ("hotel_match", "酒店不接受信用卡", "reliability", "billing", -1),
+        ("hotel_match", "地板太滑差点摔跤", "assurance", "safety", -1),
+        ("hotel_match", "热水出水量大", "tangibles", "bathroom", 1),
     ],
 )
 def test_aspects_domain_words(request, matcher, clause, dimension, sub_aspect, polarity):
