@@ -85,6 +85,7 @@ class LocalEngine:
     """Runs partitions one after another in this process."""
 
     name = "local"
+    where = "this process"  # for the log
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -105,6 +106,7 @@ class ProcessEngine:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.workers = config.engine.workers
+        self.where = f"a pool of {self.workers} worker processes"  # for the log
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[[Any, Any], Any], items: Iterable[Any], context: Any) -> Iterator[Any]:
@@ -154,6 +156,8 @@ class DaskEngine:
         except ImportError as exc:
             raise ConfigError("[engine -> kind] dask needs the 'distributed' package: pip install -r requirements.txt") from exc
         self.config = config
+        params = config.engine
+        self.where = f"the Dask scheduler at {params.address}" if params.address else f"a Dask LocalCluster of {params.workers} workers"  # for the log
         # Workers whose package versions were compared with this machine's: those the
         # connection checked, then each that joins later, at its first partition.
         self._checked: set[str] = set()

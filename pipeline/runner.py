@@ -497,7 +497,7 @@ def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.Da
     if own:
         engine = make_engine(run.config)
     run.engine = engine.name
-    logger.info("partitions run on: %s (engine.kind %s)", _engine_words(engine), run.config.engine.kind.value)
+    logger.info("partitions run on: %s (engine.kind %s)", engine.where, run.config.engine.kind.value)
     t = time.perf_counter()
     try:
         for i, result in enumerate(engine.map(process_partition, frames, ctx), start=1):
@@ -507,16 +507,6 @@ def _map_partitions(run: RunState, ctx: PartitionContext, frames: Iterator[pd.Da
             engine.close()
     run.timings["partitions_wall"] = round(time.perf_counter() - t, 3)
     return _collected(collected, keep)
-
-
-def _engine_words(engine) -> str:
-    """Where the partitions run, in words for the log."""
-    params = engine.config.engine
-    if engine.name == "processes":
-        return f"a pool of {params.workers} worker processes"
-    if engine.name == "dask":
-        return f"the Dask scheduler at {params.address}" if params.address else f"a Dask LocalCluster of {params.workers} workers"
-    return "this process"
 
 
 def _collector(run: RunState, keep: bool) -> dict[str, Any]:
