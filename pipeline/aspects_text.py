@@ -224,8 +224,9 @@ class PatternIndex:
     mandatory part (one of 等 排 候 and one of 小 钟 个 for ``(等|排|候)了?...(小时|钟头|个钟)``);
     a clause is only searched with the patterns whose every set it meets. A pattern is indexed
     by its smallest set of uncommon characters (``COMMON_CHARS``), so the clause's characters
-    pick a few candidates before their other sets are checked. Patterns with no such set (case-insensitive, or starting with a
-    wildcard) are always searched. The result is exactly that of searching every pattern.
+    pick a few candidates before their other sets are checked. Patterns with no such set
+    (case-insensitive, or starting with a wildcard) are always searched. The result is exactly
+    that of searching every pattern.
 
     Clauses hold few combinations of the index characters (a few thousand in 200,000 distinct
     clauses): the candidates of each combination are kept, up to ``memo_size`` of them.

@@ -69,15 +69,26 @@ def pack_matcher(domain_pack: str):
     return AspectMatcher(lex), get_segmenter(extra_words=tuple(lex.terms()))
 
 
-@pytest.fixture(scope="session")
-def match():
-    """Clause -> {dimension: Mention} with the general and restaurant lexicon packs."""
-    matcher, seg = pack_matcher("restaurant.yaml")
+def mentions_by_dimension(domain_pack: str):
+    """Clause -> {dimension: Mention} with the general pack plus ``domain_pack``."""
+    matcher, seg = pack_matcher(domain_pack)
 
     def run(clause: str) -> dict:
         return {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
 
     return run
+
+
+@pytest.fixture(scope="session")
+def match():
+    """Clause -> {dimension: Mention} with the general and restaurant lexicon packs."""
+    return mentions_by_dimension("restaurant.yaml")
+
+
+@pytest.fixture(scope="session")
+def hotel_match():
+    """Clause -> {dimension: Mention} with the general and hotel lexicon packs."""
+    return mentions_by_dimension("hotel.yaml")
 
 
 def shared_file(relative: str) -> Path:

@@ -449,15 +449,6 @@ def test_aspects_a_negator_that_is_a_term_still_negates_the_opinion_after_it(con
     assert _decided_mentions(config, clause) == expected
 
 
-@pytest.fixture(scope="module")
-def hotel_match():
-    """Clause -> {dimension: Mention} with the general and hotel lexicon packs."""
-    from tests.conftest import pack_matcher
-
-    matcher, seg = pack_matcher("hotel.yaml")
-    return lambda clause: {m.dimension: m for m in matcher.match(clause, seg.cut(clause))}
-
-
 def test_aspects_hotel_generic_verdicts_still_judge_what_they_follow(hotel_match):
     # a pack's bound opinion replaces the free one: 差 must stay free for 服务差, 隔音效果差
     assert hotel_match("服务差")["empathy"].lexicon_polarity == -1
